@@ -1,0 +1,2 @@
+/** @loom/cli: see README.md. */
+export {};

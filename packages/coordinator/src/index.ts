@@ -1,0 +1,2 @@
+/** @loom/coordinator: see README.md. */
+export {};

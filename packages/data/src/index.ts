@@ -1,0 +1,2 @@
+/** @loom/data: see README.md. */
+export {};

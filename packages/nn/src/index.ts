@@ -1,0 +1,2 @@
+/** @loom/nn: see README.md. */
+export {};

@@ -1,0 +1,243 @@
+/**
+ * Deterministic memory release for tensors.
+ *
+ * TensorFlow.js memory is not garbage-collected, and a training loop written like
+ * PyTorch's never calls `dispose()`. Loom releases tensors at scope boundaries:
+ *
+ * - `scope(fn)`: every tensor created while `fn` runs is released when it returns,
+ *   except the tensors in its result, which move to the enclosing scope.
+ * - step scopes (`steps(iterable)`): each iteration of a loop is a scope. The
+ *   DataLoader iterates through `steps`, so the seed's loop
+ *   `for await (const [X, y] of loader) { ... }` frees each batch's tensors when the
+ *   next batch is requested. The last iteration's tensors survive the loop (so
+ *   `loss.item()` after it works) and are released when the next step scope opens.
+ * - `keep(t)`: a tensor that must outlive its scope (parameters, gradients,
+ *   optimizer state) is kept; it is then released only by `dispose()`.
+ *
+ * Tensors created outside every scope live until `dispose()` (or, as a safety net,
+ * until the JavaScript object is garbage-collected). A released tensor throws a
+ * `TensorDisposedError` naming the scope that released it; it never reads garbage.
+ */
+import type { Tensor } from '../tensor';
+
+/** A set of tensors released together. @internal */
+export class Scope {
+  readonly tensors: Tensor[] = [];
+  closed = false;
+
+  constructor(readonly name: string) {}
+
+  close(keepSet?: Set<Tensor>): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = `released at the end of ${this.name}`;
+    const parent = stack[stack.length - 1];
+    for (const t of this.tensors) {
+      if (t.isKept || t.isDisposed) continue;
+      if (keepSet?.has(t)) {
+        parent?.tensors.push(t);
+        continue;
+      }
+      t.release(reason);
+    }
+    this.tensors.length = 0;
+  }
+}
+
+const stack: Scope[] = [];
+/** Last iterations of finished loops, released when the next step scope opens. */
+const deferred: Scope[] = [];
+
+/** Registers a new tensor with the innermost scope. @internal */
+export function track(t: Tensor): void {
+  const top = stack[stack.length - 1];
+  if (top !== undefined) top.tensors.push(t);
+}
+
+/** Opens a scope; pair with {@link closeScope}. @internal */
+export function openScope(name: string): Scope {
+  const s = new Scope(name);
+  stack.push(s);
+  return s;
+}
+
+/** Closes a scope opened by {@link openScope}, keeping `keepSet` alive in the parent. @internal */
+export function closeScope(s: Scope, keepSet?: Set<Tensor>): void {
+  const i = stack.lastIndexOf(s);
+  if (i !== -1) stack.splice(i, 1);
+  s.close(keepSet);
+}
+
+function collectTensors(value: unknown, out: Set<Tensor>, isTensor: (v: unknown) => v is Tensor, depth = 0): void {
+  if (depth > 8 || value === null || typeof value !== 'object') return;
+  if (isTensor(value)) {
+    out.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, out, isTensor, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectTensors(v, out, isTensor, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, out, isTensor, depth + 1);
+  }
+}
+
+let tensorCheck: ((v: unknown) => v is Tensor) | null = null;
+/** Lets this module recognise tensors without importing the class (no cycle). @internal */
+export function setTensorCheck(check: (v: unknown) => v is Tensor): void {
+  tensorCheck = check;
+}
+
+function resultTensors(result: unknown): Set<Tensor> {
+  const keepSet = new Set<Tensor>();
+  if (tensorCheck) collectTensors(result, keepSet, tensorCheck);
+  return keepSet;
+}
+
+/**
+ * Runs `fn` and releases every tensor it created, except those it returns (found in
+ * the result, its arrays and plain objects), which move to the enclosing scope. Like
+ * `tf.tidy`, but for Loom tensors, and async functions are supported.
+ *
+ * @example
+ * ```ts
+ * const loss = scope(() => lossFn(model.forward(x), y)); // activations released, loss kept
+ * ```
+ */
+export function scope<T>(fn: () => T, name = 'scope()'): T {
+  const s = openScope(name);
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    closeScope(s);
+    throw err;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => {
+        closeScope(s, resultTensors(value));
+        return value;
+      },
+      (err) => {
+        closeScope(s);
+        throw err;
+      },
+    ) as unknown as T;
+  }
+  closeScope(s, resultTensors(result));
+  return result;
+}
+
+function releaseDeferred(): void {
+  for (const s of deferred.splice(0)) s.close();
+}
+
+/**
+ * Wraps an iterable so that each iteration runs in its own step scope: the tensors
+ * created by the loop body (and by the iterable itself while producing the item) are
+ * released when the next item is requested. See the module comment for the rules.
+ *
+ * @example
+ * ```ts
+ * for (const [x, y] of steps(batches)) {
+ *   const loss = lossFn(model.forward(x), y);
+ *   loss.backward(); // no dispose needed: this step's tensors go at the next step
+ * }
+ * ```
+ */
+export function* steps<T>(iterable: Iterable<T>, name = 'loop step'): Generator<T, void, undefined> {
+  let index = 0;
+  const iterator = iterable[Symbol.iterator]();
+  let current: Scope | null = null;
+  try {
+    for (;;) {
+      releaseDeferred();
+      // The next item's tensors (the batch) belong to the next step, so its scope opens
+      // before the item is produced; the previous step closes once we know there is one.
+      const upcoming = openScope(`${name} ${index}`);
+      let next: IteratorResult<T>;
+      try {
+        next = iterator.next();
+      } catch (err) {
+        closeScope(upcoming);
+        throw err;
+      }
+      if (next.done) {
+        closeScope(upcoming);
+        return;
+      }
+      if (current) closeScope(current);
+      current = upcoming;
+      index++;
+      yield next.value;
+    }
+  } finally {
+    if (current) deferStep(current);
+  }
+}
+
+/** Async twin of {@link steps}, used by the DataLoader. */
+export async function* stepsAsync<T>(iterable: AsyncIterable<T> | Iterable<T>, name = 'loop step'): AsyncGenerator<T, void, undefined> {
+  let index = 0;
+  const iterator =
+    Symbol.asyncIterator in iterable
+      ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (iterable as Iterable<T>)[Symbol.iterator]();
+  let current: Scope | null = null;
+  try {
+    for (;;) {
+      releaseDeferred();
+      // The next item's tensors (the batch) belong to the next step, so its scope opens
+      // before the item is produced; the previous step closes once we know there is one.
+      const upcoming = openScope(`${name} ${index}`);
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        closeScope(upcoming);
+        throw err;
+      }
+      if (next.done) {
+        closeScope(upcoming);
+        return;
+      }
+      if (current) closeScope(current);
+      current = upcoming;
+      index++;
+      yield next.value;
+    }
+  } finally {
+    if (current) deferStep(current);
+    await iterator.return?.();
+  }
+}
+
+/** Takes a step scope off the stack but keeps its tensors until the next step. */
+function deferStep(s: Scope): void {
+  const i = stack.lastIndexOf(s);
+  if (i !== -1) stack.splice(i, 1);
+  deferred.push(s);
+}
+
+/**
+ * Opens a step scope by hand, for loops that are not `for...of` (the Trainer's).
+ * Returns a function that ends the step.
+ *
+ * @example
+ * ```ts
+ * const end = beginStep('train step 3');
+ * try { ... } finally { end(); }
+ * ```
+ */
+export function beginStep(name = 'step'): () => void {
+  releaseDeferred();
+  const s = openScope(name);
+  return () => closeScope(s);
+}
+
+/** Number of scopes open now (for tests and diagnostics). */
+export function scopeDepth(): number {
+  return stack.length;
+}

@@ -1,0 +1,2 @@
+/** @loom/trainer: see README.md. */
+export {};
