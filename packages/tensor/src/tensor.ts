@@ -302,6 +302,22 @@ export class Tensor {
     return this.storage('data').read();
   }
 
+  /**
+   * The values without a copy while they still wait on the host (tensors made by the
+   * creation functions before their first use by a kernel), else `null`. Data loading
+   * uses it to build batches in worker threads without starting a backend there; the
+   * array must be treated as read-only.
+   *
+   * @example
+   * ```ts
+   * const img = fromArray(pixels, [1, 28, 28]);
+   * img.hostView(); // the Float32Array, no copy
+   * ```
+   */
+  hostView(): TypedArray | null {
+    return this.storage('hostView').peekHost();
+  }
+
   /** The value of a one-element tensor as a number (`true`/`false` become 1/0). */
   item(): number {
     const n = this.numel();
