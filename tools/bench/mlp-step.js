@@ -1,9 +1,11 @@
 // Benchmark: the seed's MLP (784-512-512-10, batch 64) training step — forward,
 // CrossEntropy loss, backward, SGD update — on tensors already in memory, in ms/step.
-// The PyTorch side is ../shared/reference/torch_compute_only.py (or a copy in
-// tools/bench/torch_compute_only.py), run by run.js in the same invocation.
+// The PyTorch side is the reference's torch_compute_only.py (copied verbatim into
+// tools/bench/torch/), run in the same invocation with one thread.
 'use strict';
+const path = require('node:path');
 const loom = require('@loom/tensor');
+const { hasTorch, runPython, report } = require('./common');
 
 const IN = 784;
 const HIDDEN = 512;
@@ -25,14 +27,15 @@ async function main() {
   const params = [...linearParams(IN, HIDDEN), ...linearParams(HIDDEN, HIDDEN), ...linearParams(HIDDEN, OUT)];
   const [w1, b1, w2, b2, w3, b3] = params;
   const lr = 1e-3;
-  // A pool of preloaded batches, as torch_compute_only.py slices preloaded tensors.
-  const X = loom.rand([batch * 16, IN]).keep();
-  const Y = loom.randint(0, OUT, [batch * 16, 1]).keep();
+  // A pool of preloaded batches, as torch_compute_only.py steps through preloaded
+  // tensors (its slices are free views; here each batch is its own tensor).
+  const POOL = 16;
+  const xs = Array.from({ length: POOL }, () => loom.rand([batch, IN]).keep());
+  const ys = Array.from({ length: POOL }, () => loom.randint(0, OUT, [batch, 1]).keep());
 
   function step(i) {
-    const k = (i % 16) * batch;
-    const x = X.narrow(0, k, batch);
-    const y = Y.narrow(0, k, batch);
+    const x = xs[i % POOL];
+    const y = ys[i % POOL];
     const h1 = loom.linear(x, w1, b1).relu();
     const h2 = loom.linear(h1, w2, b2).relu();
     const logits = loom.linear(h2, w3, b3);
@@ -58,8 +61,21 @@ async function main() {
     if (i === warmup + steps - 1) last = loss.item();
   }
   const ms = (performance.now() - t0) / steps;
-  const result = { backend: info.description, batch, steps, msPerStep: ms, lastLoss: last, memory: loom.memoryStats() };
-  process.stdout.write(JSON.stringify(result) + '\n');
+
+  let torchMs = null;
+  if (hasTorch()) {
+    const out = runPython([path.join(__dirname, 'torch/torch_compute_only.py'), '1', String(batch)]);
+    const m = out && /ms_per_step ([\d.]+)/.exec(out);
+    torchMs = m ? Number(m[1]) : null;
+  }
+  report({
+    bench: `mlp-step (784-512-512-10, batch ${batch}, ${info.description})`,
+    unit: 'ms/step',
+    loom: ms,
+    pytorch: torchMs,
+    lowerIsBetter: true,
+    extra: { lastLoss: last, liveTfjsTensors: loom.memoryStats().tfjsTensors },
+  });
 }
 
 main().catch((err) => {
