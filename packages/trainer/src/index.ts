@@ -1,2 +1,34 @@
-/** @loom/trainer: see README.md. */
-export {};
+/**
+ * `@loom/trainer`: jobs, the single-process `Trainer`, the epoch plan shared with the
+ * distributed workers, and training checkpoints.
+ *
+ * @example
+ * ```ts
+ * import { Trainer, loadJob } from '@loom/trainer';
+ * await new Trainer(loadJob('examples/quickstart'), { epochs: 1 }).fit();
+ * ```
+ */
+
+// Jobs
+export { defineJob, isJobSpec } from './job/define-job';
+export { loadJob, resolveJobPath } from './job/load-job';
+export { applyLoss } from './job/job-spec';
+export type { Job, JobSpec, TrainableModel, LossFunction, OptimizerLike, SchedulerLike, DatasetLike, DataContext, OptimizerContext } from './job/job-spec';
+
+// Training
+export { Trainer } from './trainer';
+export type { TrainerOptions, FitResult } from './trainer';
+export type { Callback, StepEvent, EpochEvent, TrainerEvent } from './loop/events';
+export { formatLossLine, formatTestSummary, formatEpochHeader } from './loop/seed-format';
+
+// Epoch plan
+export { EpochPlan, shardBounds, shardWeight } from './plan/epoch-plan';
+export type { Shard, EpochPlanOptions } from './plan/epoch-plan';
+export { PlanBatchSampler } from './plan/plan-batch-sampler';
+
+// Checkpoints
+export { TRAINING_CHECKPOINT_FORMAT, captureRngState, restoreRngState, checkTrainingState } from './checkpoint/training-state';
+export type { TrainingState } from './checkpoint/training-state';
+
+// Errors
+export { TrainerConfigError, JobLoadError, TrainingError } from './errors';
