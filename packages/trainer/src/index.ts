@@ -32,3 +32,11 @@ export type { TrainingState } from './checkpoint/training-state';
 
 // Errors
 export { TrainerConfigError, JobLoadError, TrainingError } from './errors';
+
+// Distributed
+export { InProcessGroup } from './distributed/process-group';
+export type { ProcessGroup } from './distributed/process-group';
+export { DistributedDataParallel } from './distributed/distributed-data-parallel';
+export type { DdpOptions, DdpStats } from './distributed/distributed-data-parallel';
+export { assignBuckets, DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES } from './distributed/gradient-buckets';
+export type { GradientBucket } from './distributed/gradient-buckets';
