@@ -143,14 +143,17 @@ export class DistributedDataParallel {
   /**
    * Finishes the gradient sum of every bucket and writes the results into the
    * parameters' `.grad`. Parameters that got no gradient this step count as zeros.
+   * `extra` (small per-step values such as the weighted loss) is summed alongside, unscaled.
    */
-  async synchronizeGradients(): Promise<void> {
+  async synchronizeGradients(extra?: Float32Array): Promise<void> {
     const started = performance.now();
     this.syncing = true;
     try {
       for (const bucket of this.buckets) if (!this.inFlight.has(bucket)) this.launch(bucket);
+      const extraDone = extra ? this.processGroup.allReduce(extra) : Promise.resolve();
       // Buckets complete in launch order on every rank, so awaiting in order cannot deadlock.
       for (const bucket of this.buckets) await this.inFlight.get(bucket);
+      await extraDone;
       noGrad(() => {
         for (const bucket of this.buckets) {
           bucket.params.forEach((p, i) => {

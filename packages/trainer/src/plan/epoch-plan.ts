@@ -69,6 +69,11 @@ export class EpochPlan {
     return Math.min(this.order.length, this.numBatches * this.batchSize);
   }
 
+  /** Samples in the batches before `batch` (where a resumed epoch starts counting). */
+  samplesBefore(batch: number): number {
+    return Math.min(batch * this.batchSize, this.numSamples);
+  }
+
   /** The dataset indices of global batch `batch`. */
   globalBatch(batch: number): Int32Array {
     this.checkBatch(batch);

@@ -15,6 +15,12 @@ export class PlanBatchSampler implements Iterable<number[]> {
     return Math.max(0, this.plan.numBatches - this.startBatch);
   }
 
+  /** The same batches without empty pieces (ranks beyond a tiny last batch). */
+  nonEmpty(): Iterable<number[]> & { length: number } {
+    const batches = [...this].filter((b) => b.length > 0);
+    return Object.assign(batches, { length: batches.length });
+  }
+
   *[Symbol.iterator](): Iterator<number[]> {
     for (let b = this.startBatch; b < this.plan.numBatches; b++) {
       yield Array.from(this.plan.shard(b, this.rank, this.worldSize).indices);

@@ -1,0 +1,34 @@
+/** What the train and test loops share with the Trainer that drives them. */
+import type { Tensor } from '@loom/tensor';
+import type { DistributedDataParallel } from '../distributed/distributed-data-parallel';
+import type { ProcessGroup } from '../distributed/process-group';
+import type { DatasetLike, Job, OptimizerLike, SchedulerLike, TrainableModel } from '../job/job-spec';
+import type { Callback } from './events';
+
+/** The state of a running job in one process (one rank). */
+export interface RunContext {
+  job: Job;
+  model: TrainableModel;
+  optimizer: OptimizerLike;
+  scheduler: SchedulerLike | null;
+  train: DatasetLike;
+  test: DatasetLike | null;
+  /** Present when training with other ranks. */
+  processGroup: ProcessGroup | null;
+  ddp: DistributedDataParallel | null;
+  callbacks: Callback[];
+  /** Prints a line (rank 0 only when distributed). */
+  print: (line: string) => void;
+  printEvery: number;
+  /** Optimizer steps so far. */
+  step: number;
+  lastLoss: number;
+}
+
+/** A batch as the DataLoader yields it for `[input, target]` datasets. */
+export type Batch = [Tensor, Tensor];
+
+/** The rank and world size, (0, 1) without a process group. */
+export function rankOf(ctx: RunContext): { rank: number; worldSize: number } {
+  return ctx.processGroup ? { rank: ctx.processGroup.rank, worldSize: ctx.processGroup.worldSize } : { rank: 0, worldSize: 1 };
+}

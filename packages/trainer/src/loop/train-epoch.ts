@@ -1,0 +1,90 @@
+/**
+ * The seed's `train_loop` for one epoch, on this rank's pieces of the epoch plan. With
+ * a process group, gradients are combined weighted by piece size, so the step equals
+ * the single-process step on the whole global batch.
+ */
+import { applyLoss } from '../job/job-spec';
+import { DataLoader } from '@loom/data';
+import { TrainingError } from '../errors';
+import { EpochPlan } from '../plan/epoch-plan';
+import { PlanBatchSampler } from '../plan/plan-batch-sampler';
+import type { StepEvent } from './events';
+import { rankOf, type Batch, type RunContext } from './run-context';
+import { formatLossLine } from './seed-format';
+
+/** Where an epoch starts and what to do between steps. */
+export interface EpochRange {
+  /** 0-based epoch. */
+  epoch: number;
+  /** First batch to train (non-zero when resuming mid-epoch). */
+  startBatch: number;
+  /** Called after each step with the next batch index (checkpointing). */
+  afterStep?: (nextBatch: number, plan: EpochPlan) => Promise<void>;
+}
+
+/** What one epoch of training produced. */
+export interface EpochTrainResult {
+  meanLoss: number;
+  /** Samples trained on by all ranks together. */
+  samples: number;
+}
+
+/** Runs one epoch of training. */
+export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<EpochTrainResult> {
+  const { job, model, optimizer, ddp } = ctx;
+  const { rank, worldSize } = rankOf(ctx);
+  const lossFn = job.loss();
+  const plan = new EpochPlan({ datasetLength: ctx.train.length, batchSize: job.batchSize, seed: job.seed, epoch: range.epoch, shuffle: job.shuffle, dropLast: job.dropLast });
+  // Ranks whose piece of a (tiny, last) batch is empty skip the forward pass but still
+  // join the gradient sum with zeros, so the loader only sees non-empty pieces.
+  const sampler = new PlanBatchSampler(plan, rank, worldSize, range.startBatch);
+  const loader = new DataLoader(ctx.train as never, { batchSampler: sampler.nonEmpty(), numWorkers: job.numWorkers });
+  const batches = (loader as unknown as AsyncIterable<Batch>)[Symbol.asyncIterator]();
+  const size = ctx.train.length;
+  const extra = new Float32Array(1);
+  model.train();
+  let samples = plan.samplesBefore(range.startBatch);
+  let lossSum = 0;
+  let steps = 0;
+  const started = performance.now();
+  try {
+    for (let batch = range.startBatch; batch < plan.numBatches; batch++) {
+      const shard = plan.shard(batch, rank, worldSize);
+      let localLoss = 0;
+      optimizer.zeroGrad();
+      if (shard.indices.length > 0) {
+        const next = await batches.next();
+        if (next.done) throw new TrainingError(`the data loader ended before batch ${batch} of epoch ${range.epoch + 1}`);
+        const [X, y] = next.value;
+        const loss = applyLoss(lossFn, ddp ? ddp.forward(X) : model.forward(X), y);
+        loss.backward();
+        localLoss = loss.item();
+      }
+      let value = localLoss;
+      if (ddp) {
+        const weight = shard.indices.length / shard.globalSize;
+        ddp.setGradientWeight(weight);
+        extra[0] = localLoss * weight;
+        await ddp.synchronizeGradients(extra);
+        value = extra[0] as number;
+      }
+      if (!Number.isFinite(value)) {
+        throw new TrainingError(`training loss is ${value} at epoch ${range.epoch + 1}, batch ${batch} (step ${ctx.step + 1}), rank ${rank}`, 'lower the learning rate or check the data for NaN/inf');
+      }
+      optimizer.step();
+      if (ctx.scheduler && job.schedulerInterval === 'step') ctx.scheduler.step();
+      ctx.step++;
+      ctx.lastLoss = value;
+      lossSum += value;
+      steps++;
+      samples += shard.globalSize;
+      if (batch % ctx.printEvery === 0) ctx.print(formatLossLine(value, samples, size));
+      const event: StepEvent = { kind: 'step', epoch: range.epoch + 1, step: ctx.step, batch, loss: value, samples, epochSamples: plan.numSamples, seconds: (performance.now() - started) / 1000 };
+      for (const cb of ctx.callbacks) await cb.onStep?.(event);
+      if (range.afterStep) await range.afterStep(batch + 1, plan);
+    }
+  } finally {
+    await batches.return?.();
+  }
+  return { meanLoss: steps > 0 ? lossSum / steps : NaN, samples: samples - plan.samplesBefore(range.startBatch) };
+}
