@@ -231,7 +231,8 @@ LAMBDAS = {
 PLATEAU_METRICS = [1.0 / (1 + i) if i < 8 else 0.125 + 0.0001 * ((i * 37) % 5) if i < 25 else 0.12 - 0.01 * (i - 25)
                    for i in range(SCHEDULER_STEPS)]
 
-# Each case: optimizer ('sgd' or 'adam'), group lrs, schedulers [(class, kwargs)].
+# Each case: optimizer ('sgd' or 'adam'), group lrs, schedulers [(class, kwargs)], and
+# optionally options every group starts with.
 SCHEDULER_CASES = {
     'step': ('sgd', [0.1], [('StepLR', dict(step_size=7))]),
     'step_gamma': ('sgd', [0.1, 0.03], [('StepLR', dict(step_size=3, gamma=0.5))]),
@@ -257,6 +258,9 @@ SCHEDULER_CASES = {
     'plateau_rel_cooldown': ('sgd', [1.0], [('ReduceLROnPlateau', dict(factor=0.3, patience=0, threshold=0.1, cooldown=1, min_lr=0.05, eps=0.02))]),
     'chained_warmup_exponential': ('sgd', [0.1], [('LinearLR', dict(start_factor=0.1, total_iters=5)), ('ExponentialLR', dict(gamma=0.95))]),
     'chained_step_cosine': ('sgd', [0.1], [('StepLR', dict(step_size=5, gamma=0.5)), ('CosineAnnealingLR', dict(T_max=15))]),
+    # Resuming with last_epoch: the groups must carry initial_lr already.
+    'cosine_resume': ('sgd', [0.1], [('CosineAnnealingLR', dict(T_max=10, eta_min=0.01, last_epoch=4))], {'initial_lr': 0.2}),
+    'step_resume': ('sgd', [0.1, 0.05], [('StepLR', dict(step_size=3, last_epoch=5))], {'initial_lr': 0.3}),
 }
 STATE_DICT_AT = 15  # scheduler state dicts are recorded after this many steps
 
@@ -276,9 +280,10 @@ def scheduler_jsonable(sd):
 
 def schedulers():
     cases = {}
-    for name, (opt_name, lrs, specs) in SCHEDULER_CASES.items():
+    for name, (opt_name, lrs, specs, *extra) in SCHEDULER_CASES.items():
+        group_options = extra[0] if extra else {}
         params = [torch.zeros(2, requires_grad=True) for _ in lrs]
-        groups = [{'params': [p], 'lr': lr} for p, lr in zip(params, lrs)]
+        groups = [dict(group_options, params=[p], lr=lr) for p, lr in zip(params, lrs)]
         opt = torch.optim.SGD(groups, lr=lrs[0], momentum=0.9) if opt_name == 'sgd' else torch.optim.Adam(groups, lr=lrs[0])
         made = []
         for cls_name, kwargs in specs:
@@ -314,6 +319,7 @@ def schedulers():
         cases[name] = {
             'optimizer': opt_name,
             'lrs': lrs,
+            'groupOptions': group_options,
             'schedulers': [{'type': c, 'options': jsonable(k)} for c, k in specs],
             'lr': lr_seq,
             'lastLr': last_lr_seq,

@@ -44,7 +44,7 @@ export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye,
   rand, randn, randint, randperm,
 } from './ops/creation';
-export type { CreateOptions, RandomOptions } from './ops/creation';
+export type { CreateOptions, RandomOptions, FromArrayOptions } from './ops/creation';
 
 // Ops
 export { add, sub, mul, div, pow, maximum, minimum } from './ops/arithmetic';

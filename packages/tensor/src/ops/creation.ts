@@ -101,15 +101,27 @@ export function tensor(data: NestedArray | TypedArray, options: CreateOptions = 
   return make(convert(values, dtype), shape, dtype, options.requiresGrad, 'tensor');
 }
 
+/** Options of {@link fromArray}. */
+export interface FromArrayOptions extends CreateOptions {
+  /**
+   * Copy the values (default true). With `false` the tensor adopts the array until its
+   * first use by a kernel uploads it: the caller must not modify the array afterwards.
+   * Data loading uses it to build each batch with a single allocation.
+   */
+  copy?: boolean;
+}
+
 /**
- * A tensor over a typed array's values (copied, so the array can be reused at once).
+ * A tensor over a typed array's values (copied by default, so the array can be reused
+ * at once).
  *
  * @example
  * ```ts
  * fromArray(new Float32Array(784 * 64), [64, 1, 28, 28]);
+ * fromArray(batchBuffer, [64, 784], { copy: false }); // adopts batchBuffer
  * ```
  */
-export function fromArray(values: TypedArray, shape: readonly number[], options: CreateOptions = {}): Tensor {
+export function fromArray(values: TypedArray, shape: readonly number[], options: FromArrayOptions = {}): Tensor {
   if (!(values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array)) {
     throw new ArgumentError('fromArray: values must be a Float32Array, Int32Array or Uint8Array');
   }
@@ -119,8 +131,9 @@ export function fromArray(values: TypedArray, shape: readonly number[], options:
   }
   checkDType(options.dtype, 'fromArray');
   const dtype = options.dtype ?? dtypeOfArray(values);
-  const copy = dtype === dtypeOfArray(values) ? values.slice() : convert(values, dtype);
-  return make(copy, shape, dtype, options.requiresGrad, 'fromArray');
+  const sameType = dtype === dtypeOfArray(values);
+  const stored = sameType ? (options.copy === false ? values : values.slice()) : convert(values, dtype);
+  return make(stored, shape, dtype, options.requiresGrad, 'fromArray');
 }
 
 /** A tensor filled with `value`. @example `full([2, 3], 7)` */
