@@ -84,9 +84,10 @@ export class DistributedDataParallel {
     return ddp;
   }
 
-  /** Runs the wrapped model. */
+  /** Runs the wrapped model (calling it, so its hooks run, when it is callable). */
   forward(...inputs: Tensor[]): Tensor {
-    return this.module.forward(...inputs);
+    const model = this.module as TrainableModel & ((...args: Tensor[]) => Tensor);
+    return typeof model === 'function' ? model(...inputs) : model.forward(...inputs);
   }
 
   /** Sets this rank's weight in the gradient sum (default `1 / worldSize`). */

@@ -7,7 +7,7 @@ import { noGrad } from '@loom/tensor';
 import { DataLoader, SequentialSampler, BatchSampler } from '@loom/data';
 import { TrainingError } from '../errors';
 import { applyLoss } from '../job/job-spec';
-import { rankOf, type Batch, type RunContext } from './run-context';
+import { rankOf, runModel, type Batch, type RunContext } from './run-context';
 
 /** Accuracy (a fraction) and average loss over the test set. */
 export interface EvaluationResult {
@@ -29,7 +29,7 @@ export async function evaluate(ctx: RunContext): Promise<EvaluationResult> {
   let correct = 0;
   await noGrad(async () => {
     for await (const [X, y] of loader as unknown as AsyncIterable<Batch>) {
-      const pred = ctx.ddp ? ctx.ddp.forward(X) : ctx.model.forward(X);
+      const pred = runModel(ctx, X);
       lossSum += applyLoss(lossFn, pred, y).item();
       correct += pred.argmax(1).eq(y).float().sum().item();
     }

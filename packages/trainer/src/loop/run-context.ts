@@ -28,6 +28,16 @@ export interface RunContext {
 /** A batch as the DataLoader yields it for `[input, target]` datasets. */
 export type Batch = [Tensor, Tensor];
 
+/**
+ * Runs the model on `inputs`: `model(X)` when the model is callable (an `@loom/nn`
+ * module, whose forward hooks then run, as PyTorch's `__call__`), else `forward`.
+ */
+export function runModel(ctx: RunContext, ...inputs: Tensor[]): Tensor {
+  if (ctx.ddp) return ctx.ddp.forward(...inputs);
+  const model = ctx.model as TrainableModel & ((...args: Tensor[]) => Tensor);
+  return typeof model === 'function' ? model(...inputs) : model.forward(...inputs);
+}
+
 /** The rank and world size, (0, 1) without a process group. */
 export function rankOf(ctx: RunContext): { rank: number; worldSize: number } {
   return ctx.processGroup ? { rank: ctx.processGroup.rank, worldSize: ctx.processGroup.worldSize } : { rank: 0, worldSize: 1 };

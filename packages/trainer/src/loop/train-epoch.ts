@@ -9,7 +9,7 @@ import { TrainingError } from '../errors';
 import { EpochPlan } from '../plan/epoch-plan';
 import { PlanBatchSampler } from '../plan/plan-batch-sampler';
 import type { StepEvent } from './events';
-import { rankOf, type Batch, type RunContext } from './run-context';
+import { rankOf, runModel, type Batch, type RunContext } from './run-context';
 import { formatLossLine } from './seed-format';
 
 /** Where an epoch starts and what to do between steps. */
@@ -56,7 +56,7 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
         const next = await batches.next();
         if (next.done) throw new TrainingError(`the data loader ended before batch ${batch} of epoch ${range.epoch + 1}`);
         const [X, y] = next.value;
-        const loss = applyLoss(lossFn, ddp ? ddp.forward(X) : model.forward(X), y);
+        const loss = applyLoss(lossFn, runModel(ctx, X), y);
         loss.backward();
         localLoss = loss.item();
       }
