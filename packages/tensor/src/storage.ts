@@ -43,7 +43,8 @@ export class Storage {
   get value(): tf.Tensor {
     if (this.tfValue === null) {
       assertReady('tensor');
-      this.tfValue = tf.tensor(this.host as TypedArray, this.shape as number[], this.dtype);
+      // keep: the first use may happen inside an op's tf.tidy, which must not dispose it.
+      this.tfValue = tf.keep(tf.tensor(this.host as TypedArray, this.shape as number[], this.dtype));
       this.host = null;
     }
     return this.tfValue;

@@ -30,13 +30,18 @@ export interface RemovableHandle {
 
 interface StorageCell {
   storage: Storage;
+  /** The op that made the tensor; it is dropped with the tensor (see `GradNode.drop`). */
+  node: GradNode | null;
 }
 
 /**
  * Safety net for tensors dropped outside every scope: when the JavaScript object is
  * collected, its memory is released. Scopes remain the deterministic mechanism.
  */
-const collector = new FinalizationRegistry<StorageCell>((cell) => cell.storage.release());
+const collector = new FinalizationRegistry<StorageCell>((cell) => {
+  cell.storage.release();
+  cell.node?.drop();
+});
 
 let liveTensors = 0;
 
@@ -60,8 +65,6 @@ export class Tensor {
   readonly dtype: DType;
   /** The accumulated gradient, filled by `backward()` for leaves that require grad. */
   grad: Tensor | null = null;
-  /** The op that produced this tensor (null for leaves). @internal */
-  gradFn: GradNode | null;
 
   private cell: StorageCell;
   private requires: boolean;
@@ -72,14 +75,22 @@ export class Tensor {
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(storage: Storage, requiresGrad = false, gradFn: GradNode | null = null) {
-    this.cell = { storage };
+    this.cell = { storage, node: gradFn };
     this.shape = storage.shape;
     this.dtype = storage.dtype;
     this.requires = requiresGrad;
-    this.gradFn = gradFn;
     liveTensors++;
     collector.register(this, this.cell, this.cell);
     track(this);
+  }
+
+  /** The op that produced this tensor (null for leaves). @internal */
+  get gradFn(): GradNode | null {
+    return this.cell.node;
+  }
+
+  set gradFn(node: GradNode | null) {
+    this.cell.node = node;
   }
 
   /** Wraps a kernel output as a new tensor. @internal */
@@ -144,6 +155,7 @@ export class Tensor {
     this.releasedBecause = reason;
     collector.unregister(this.cell);
     this.cell.storage.release();
+    this.cell.node?.drop();
     liveTensors--;
   }
 

@@ -19,6 +19,8 @@ export type BackwardFn = (grad: tf.Tensor, output: tf.Tensor) => (tf.Tensor | nu
 export class GradNode {
   private rule: BackwardFn | null;
   private saved: Storage[];
+  /** References that can still reach this node: its output tensor and the nodes it feeds. */
+  private uses = 1;
 
   constructor(
     /** Op name, shown as PyTorch shows `grad_fn` (`MulBackward`). */
@@ -34,6 +36,26 @@ export class GradNode {
     this.saved = saved;
     for (const s of saved) s.retain();
     output?.retain();
+    for (const input of inputs) if (input.gradFn !== null) input.gradFn.uses++;
+  }
+
+  /**
+   * Drops one reference: the output tensor was released, or a node this one feeds was
+   * dropped. At zero nothing can run backward through the node any more, so its saved
+   * values are released (PyTorch frees a graph whose output is garbage-collected the
+   * same way) and the nodes that feed it lose a reference in turn. Without this, a
+   * forward whose backward never runs (an evaluation outside noGrad) would keep every
+   * saved activation alive after its scope ended.
+   */
+  drop(): void {
+    // Iterative: an unrolled graph can be deeper than the JavaScript stack.
+    const stack: GradNode[] = [this];
+    while (stack.length > 0) {
+      const node = stack.pop() as GradNode;
+      if (node.uses <= 0 || --node.uses > 0) continue;
+      node.free();
+      for (const input of node.inputs) if (input.gradFn !== null) stack.push(input.gradFn);
+    }
   }
 
   /** Whether {@link free} ran (the graph was consumed by a backward without `retainGraph`). */

@@ -3,12 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
 import { normalizeDim } from '../shape';
 import type { Tensor } from '../tensor';
-import { expectTensor } from './operand';
+import { expectTensor, floatOf } from './operand';
 import { unary } from './unary';
 
-/** `max(0, x)`; the gradient at 0 is 0, as in PyTorch. @example `relu(x)` */
+/**
+ * `max(0, x)`; the gradient at 0 is 0 and NaN passes the gradient through, as
+ * PyTorch's `threshold_backward` (zero where `out <= 0`). @example `relu(x)`
+ */
 export function relu(input: Tensor): Tensor {
-  return unary('relu', input, (x) => tf.relu(x), (g, _x, out) => tf.mul(g, tf.step(out, 0)), 'output');
+  return unary('relu', input, (x) => tf.relu(x), (g, _x, out) => tf.where(tf.lessEqual(out, 0), tf.zerosLike(g), g), 'output');
 }
 
 /** `x` for x > 0, else `negativeSlope * x` (PyTorch's default slope 0.01). @example `leakyRelu(x, 0.1)` */
@@ -23,12 +26,12 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
 
 /** Logistic sigmoid. @example `sigmoid(x)` */
 export function sigmoid(input: Tensor): Tensor {
-  return unary('sigmoid', input, (x) => tf.sigmoid(x), (g, _x, y) => tf.mul(g, tf.mul(y, tf.sub(1, y))), 'output');
+  return unary('sigmoid', input, (x) => tf.sigmoid(floatOf(x)), (g, _x, y) => tf.mul(g, tf.mul(y, tf.sub(1, y))), 'output');
 }
 
 /** Hyperbolic tangent. @example `tanh(x)` */
 export function tanh(input: Tensor): Tensor {
-  return unary('tanh', input, (x) => tf.tanh(x), (g, _x, y) => tf.mul(g, tf.sub(1, tf.square(y))), 'output');
+  return unary('tanh', input, (x) => tf.tanh(floatOf(x)), (g, _x, y) => tf.mul(g, tf.sub(1, tf.square(y))), 'output');
 }
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -76,6 +79,20 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
 }
 
 /**
+ * Runs a softmax-like op along `dim`; a 0-d input is treated as one element along a
+ * dim of size 1, as PyTorch accepts `softmax(scalar, 0)`.
+ */
+function alongDim(name: string, input: Tensor, dim: number, forward: (x: tf.Tensor, d: number) => tf.Tensor, grad: (g: tf.Tensor, y: tf.Tensor, d: number) => tf.Tensor): Tensor {
+  const x = expectTensor(input, name);
+  const d = normalizeDim(dim, x.ndim, name);
+  const shape = [...x.shape];
+  const asVector = (v: tf.Tensor): tf.Tensor => (shape.length === 0 ? tf.reshape(v, [1]) : v);
+  const back = (v: tf.Tensor): tf.Tensor => (shape.length === 0 ? tf.reshape(v, []) : v);
+  const value = tf.tidy(() => back(forward(asVector(x.value(name)), d)));
+  return record(name, value, [x], () => (g, y) => [back(grad(asVector(g), asVector(y), d))], { saveOutput: true });
+}
+
+/**
  * Log of softmax along `dim`, computed stably as `x - max - log(sum(exp(x - max)))`.
  *
  * @example
@@ -84,16 +101,16 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
  * ```
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  const x = expectTensor(input, 'logSoftmax');
-  const d = normalizeDim(dim, x.ndim, 'logSoftmax');
-  const value = tf.tidy(() => {
-    const xv = x.value('logSoftmax');
-    const shifted = tf.sub(xv, tf.max(xv, d, true));
-    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), d, true)));
-  });
-  return record('logSoftmax', value, [x], () => (g, y) => [tf.sub(g, tf.mul(tf.exp(y), tf.sum(g, d, true)))], {
-    saveOutput: true,
-  });
+  return alongDim(
+    'logSoftmax',
+    input,
+    dim,
+    (x, d) => {
+      const shifted = tf.sub(x, tf.max(x, d, true));
+      return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), d, true)));
+    },
+    (g, y, d) => tf.sub(g, tf.mul(tf.exp(y), tf.sum(g, d, true))),
+  );
 }
 
 /**
@@ -105,14 +122,14 @@ export function logSoftmax(input: Tensor, dim: number): Tensor {
  * ```
  */
 export function softmax(input: Tensor, dim: number): Tensor {
-  const x = expectTensor(input, 'softmax');
-  const d = normalizeDim(dim, x.ndim, 'softmax');
-  const value = tf.tidy(() => {
-    const xv = x.value('softmax');
-    const e = tf.exp(tf.sub(xv, tf.max(xv, d, true)));
-    return tf.div(e, tf.sum(e, d, true));
-  });
-  return record('softmax', value, [x], () => (g, y) => [tf.mul(y, tf.sub(g, tf.sum(tf.mul(g, y), d, true)))], {
-    saveOutput: true,
-  });
+  return alongDim(
+    'softmax',
+    input,
+    dim,
+    (x, d) => {
+      const e = tf.exp(tf.sub(x, tf.max(x, d, true)));
+      return tf.div(e, tf.sum(e, d, true));
+    },
+    (g, y, d) => tf.mul(y, tf.sub(g, tf.sum(tf.mul(g, y), d, true))),
+  );
 }

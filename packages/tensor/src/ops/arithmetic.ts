@@ -3,7 +3,8 @@
  * and backward rule sit side by side; gradients are reduced to each input's shape.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor } from '../tensor';
+import { DTypeError } from '../errors';
+import { Tensor } from '../tensor';
 import { binary, type BinaryOp } from './binary';
 import { unbroadcast } from './broadcast-grad';
 import type { TensorOrScalar } from './operand';
@@ -35,15 +36,26 @@ function trueDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 const DIV: BinaryOp = {
   name: 'div',
   forward: trueDiv,
-  grad: (g, a, b) => [
-    unbroadcast(tf.div(g, b), a.shape),
-    unbroadcast(tf.neg(tf.div(tf.mul(g, a), tf.square(b))), b.shape),
-  ],
+  // PyTorch's order of operations, -g * ((a / b) / b), so that x / x gets gradients
+  // that cancel exactly.
+  grad: (g, a, b) => [unbroadcast(tf.div(g, b), a.shape), unbroadcast(tf.neg(tf.mul(g, tf.div(tf.div(a, b), b))), b.shape)],
 };
+
+/**
+ * `a ** b` with C's special cases, which PyTorch follows: `1 ** b` is 1 even for a
+ * NaN `b` (JavaScript's `Math.pow`, behind tfjs's cpu kernel, gives NaN there).
+ */
+function power(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.dtype !== 'float32' && b.dtype !== 'float32') return tf.pow(a, b);
+  return tf.tidy(() => {
+    const out = tf.pow(a, b);
+    return tf.where(tf.equal(a, 1), tf.onesLike(out), out);
+  });
+}
 
 const POW: BinaryOp = {
   name: 'pow',
-  forward: (a, b) => tf.pow(a, b),
+  forward: power,
   saveOutput: true,
   grad: (g, a, b, out) => [
     // d/da a^b = b * a^(b-1); PyTorch defines it as 0 where b == 0 (even at a == 0).
@@ -56,22 +68,41 @@ const POW: BinaryOp = {
   ],
 };
 
-/** Ties split the gradient in half, as PyTorch's `maximum`/`minimum` backward does. */
-function extremumGrad(pick: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): NonNullable<BinaryOp['grad']> {
+/**
+ * Element-wise maximum/minimum that propagates NaN from either side, as PyTorch's
+ * `maximum`/`minimum` do (XNNPACK's `max` in tfjs-wasm returns the other operand).
+ */
+function nanPropagating(pick: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): BinaryOp['forward'] {
+  return (a, b) => {
+    if (a.dtype !== 'float32' && b.dtype !== 'float32') return pick(a, b);
+    return tf.tidy(() => {
+      const out = pick(a, b);
+      return tf.where(tf.logicalOr(tf.isNaN(a), tf.isNaN(b)), tf.fill(out.shape, NaN), out);
+    });
+  };
+}
+
+/**
+ * PyTorch's rule for `maximum` (`loses` = `a < b`) and `minimum` (`loses` = `a > b`):
+ * ties split the gradient in half, and where a NaN makes every comparison false both
+ * operands get the whole gradient.
+ */
+function extremumGrad(loses: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): NonNullable<BinaryOp['grad']> {
   return (g, a, b) => {
-    const tie = tf.equal(a, b);
-    const half = tf.div(g, 2);
-    const zero = tf.zerosLike(g);
-    const aWins = pick(a, b);
-    const bWins = pick(b, a);
-    const ga = tf.where(tie, half, tf.where(aWins, g, zero));
-    const gb = tf.where(tie, half, tf.where(bWins, g, zero));
+    const shared = tf.where(tf.equal(a, b), tf.div(g, 2), g);
+    const zero = tf.zerosLike(shared);
+    const ga = tf.where(loses(a, b), zero, shared);
+    const gb = tf.where(loses(b, a), zero, shared);
     return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
   };
 }
 
-const MAXIMUM: BinaryOp = { name: 'maximum', forward: (a, b) => tf.maximum(a, b), grad: extremumGrad((a, b) => tf.greater(a, b)) };
-const MINIMUM: BinaryOp = { name: 'minimum', forward: (a, b) => tf.minimum(a, b), grad: extremumGrad((a, b) => tf.less(a, b)) };
+const MAXIMUM: BinaryOp = { name: 'maximum', forward: nanPropagating(tf.maximum), grad: extremumGrad(tf.less) };
+const MINIMUM: BinaryOp = { name: 'minimum', forward: nanPropagating(tf.minimum), grad: extremumGrad(tf.greater) };
+
+function isBool(x: TensorOrScalar): boolean {
+  return x instanceof Tensor ? x.dtype === 'bool' : typeof x === 'boolean';
+}
 
 /**
  * `input + alpha * other`, broadcasting (PyTorch's `torch.add`).
@@ -89,6 +120,9 @@ export function add(input: TensorOrScalar, other: TensorOrScalar, options: { alp
 
 /** `input - alpha * other`, broadcasting. @example `sub(tensor([3]), 1)` */
 export function sub(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  if (isBool(input) && isBool(other)) {
+    throw new DTypeError('sub: subtraction of two bool tensors is not supported', 'to invert a mask use logicalNot(x); to do arithmetic convert first with .int()');
+  }
   const { alpha } = options;
   if (alpha !== undefined && alpha !== 1) return binary(SUB, input, mul(other, alpha));
   return binary(SUB, input, other);

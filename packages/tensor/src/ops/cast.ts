@@ -10,7 +10,8 @@ import { expectTensor } from './operand';
 function cast(input: Tensor, dtype: DType, op: string): Tensor {
   const x = expectTensor(input, op);
   if (x.dtype === dtype) return x;
-  const value = tf.cast(x.value(op), dtype);
+  // Non-zero is true (NaN included); tfjs-wasm's Cast to bool copies the integer as is.
+  const value = dtype === 'bool' ? tf.notEqual(x.value(op), 0) : tf.cast(x.value(op), dtype);
   // Only float-to-float casts carry gradients (PyTorch: integer tensors cannot require grad).
   if (dtype !== 'float32') return Tensor.fromTf(value);
   return record(op, value, [x], () => (g) => [x.dtype === 'float32' ? g : null]);
@@ -52,9 +53,7 @@ export function long(input: Tensor): Tensor {
 
 /** bool copy (non-zero is true). @example `mask.bool()` */
 export function bool(input: Tensor): Tensor {
-  const x = expectTensor(input, 'bool');
-  if (x.dtype === 'bool') return x;
-  return Tensor.fromTf(tf.notEqual(x.value('bool'), 0));
+  return cast(input, 'bool', 'bool');
 }
 
 /**

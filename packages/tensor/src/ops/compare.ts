@@ -5,7 +5,7 @@ import { broadcastShapes } from '../shape';
 import { Storage } from '../storage';
 import { Tensor, needsGrad } from '../tensor';
 import { binary, type BinaryOp } from './binary';
-import { unbroadcast } from './broadcast-grad';
+import { expandTo, unbroadcast } from './broadcast-grad';
 import { expectTensor, operand, type TensorOrScalar } from './operand';
 import { DTypeError } from '../errors';
 
@@ -87,7 +87,7 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
   const cv = c.value('where');
   const value = tf.tidy(() => {
     const dtype = a.value.dtype === 'float32' || b.value.dtype === 'float32' ? 'float32' : a.value.dtype;
-    return tf.where(tf.broadcastTo(cv, shape), tf.broadcastTo(tf.cast(a.value, dtype), shape), tf.broadcastTo(tf.cast(b.value, dtype), shape));
+    return tf.where(expandTo(cv, shape), expandTo(tf.cast(a.value, dtype), shape), expandTo(tf.cast(b.value, dtype), shape));
   });
   const inputs = [a.tensor, b.tensor].filter((x): x is Tensor => x !== null);
   if (a.owned) a.value.dispose();
@@ -101,7 +101,7 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
     inputs,
     (g) => {
       const zero = tf.zerosLike(g);
-      const full = tf.broadcastTo(cv, g.shape);
+      const full = expandTo(cv, g.shape);
       const grads: tf.Tensor[] = [];
       if (a.tensor) grads.push(unbroadcast(tf.where(full, g, zero), aShape));
       if (b.tensor) grads.push(unbroadcast(tf.where(full, zero, g), bShape));

@@ -196,6 +196,11 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const out = new Float32Array(steps);
+  if (steps === 1) {
+    // PyTorch fills a single step with `start` (the halfway rule below would give `end`).
+    out[0] = start;
+    return make(out, [steps], 'float32', options.requiresGrad, 'linspace');
+  }
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the second half backwards from `end` so both ends are exact.
   const half = Math.floor(steps / 2);

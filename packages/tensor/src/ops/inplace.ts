@@ -11,6 +11,7 @@ import { broadcastShapes, sameShape } from '../shape';
 import { allocate, type TypedArray } from '../dtype';
 import { Tensor } from '../tensor';
 import { defaultGenerator, type Generator } from '../random';
+import { expandTo } from './broadcast-grad';
 import { expectTensor, operand, type TensorOrScalar } from './operand';
 
 function checkWritable(x: Tensor, op: string): void {
@@ -37,6 +38,14 @@ function update(x: Tensor, op: string, compute: (xv: tf.Tensor) => tf.Tensor): T
 
 function updateWith(x: Tensor, other: TensorOrScalar, op: string, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Tensor {
   const self = expectTensor(x, op);
+  if (isGradEnabled() && other instanceof Tensor && other.requiresGrad) {
+    // PyTorch would record the update; Loom's in-place ops never do, so the gradient
+    // that should flow to `other` would be lost without a word.
+    throw new AutogradError(
+      `${op}: other ${formatShape(other.shape)} requires grad, but in-place operations are not recorded by autograd`,
+      `use the out-of-place op (e.g. x = x.${op.slice(0, -1)}(other)) or update under noGrad(() => ...) with other.detach()`,
+    );
+  }
   const o = operand(other, self, op, 'other');
   const shape = broadcastShapes(self.shape, o.shape, op);
   if (!sameShape(shape, self.shape)) {
@@ -78,7 +87,7 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
   const source = expectTensor(src, 'copy_', 'src');
   const host = source.storage('copy_').peekHost();
   if (host !== null && sameShape(source.shape, x.shape) && source.dtype === x.dtype) return refill(x, 'copy_', host.slice());
-  return updateWith(x, expectTensor(src, 'copy_', 'src'), 'copy_', (a, b) => tf.broadcastTo(tf.cast(b, a.dtype), a.shape));
+  return updateWith(x, expectTensor(src, 'copy_', 'src'), 'copy_', (a, b) => expandTo(tf.cast(b, a.dtype), a.shape));
 }
 
 /** `x += alpha * other`. @example `p.add_(g, { alpha: -lr })` */

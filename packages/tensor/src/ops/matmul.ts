@@ -13,9 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
 import { backendInfo } from '../backend/backend';
 import { ShapeError, formatShape } from '../errors';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
-import { unbroadcast } from './broadcast-grad';
+import { expandTo, unbroadcast } from './broadcast-grad';
+import { matMul, sumOver } from './kernels';
 import { expectTensor } from './operand';
 
 function transposeFlagsAreFast(): boolean {
@@ -32,8 +33,34 @@ function swapLast(x: tf.Tensor): tf.Tensor {
 
 /** `a @ op(b)` or `op(a) @ b` with the cheapest transpose strategy for the backend. */
 function product(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-  if (transposeFlagsAreFast()) return tf.matMul(a, b, transposeA, transposeB);
-  return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
+  if (transposeFlagsAreFast()) return matMul(a, b, transposeA, transposeB);
+  return tf.tidy(() => matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
+}
+
+/** The broadcast batch dims of a matmul, with an error that shows both operands. */
+function batchShape(a: Tensor, b: Tensor, aShape: number[], bShape: number[]): number[] {
+  try {
+    return broadcastShapes(aShape.slice(0, -2), bShape.slice(0, -2), 'matmul');
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new ShapeError(
+      `matmul: batch dimensions cannot be broadcast: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)} (batch ${formatShape(aShape.slice(0, -2))} against ${formatShape(bShape.slice(0, -2))})`,
+      'all dims but the last two must match or be 1 (aligned from the right)',
+    );
+  }
+}
+
+/**
+ * The operand reshaped to `shape` (1-D promoted to a matrix) and, when its batch dims
+ * are not the broadcast `batch`, expanded to it: tfjs broadcasts batch dims only when
+ * one side's batch is a single matrix, and in prod mode silently computes a wrong
+ * product for `[2,1,m,k] @ [5,k,n]`.
+ */
+function withBatch(x: tf.Tensor, shape: number[], batch: number[]): tf.Tensor {
+  const own = shape.slice(0, -2);
+  const single = own.every((d) => d === 1);
+  if (single || (own.length === batch.length && own.every((d, i) => d === batch[i]))) return tf.reshape(x, shape);
+  return tf.tidy(() => expandTo(tf.reshape(x, shape), [...batch, ...shape.slice(-2)]));
 }
 
 /**
@@ -60,15 +87,15 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
       `the last dim of a (${k}) must equal the ${b.ndim === 1 ? 'length' : 'second-to-last dim'} of b (${bShape[bShape.length - 2]})`,
     );
   }
-  const batch = broadcastShapes(aShape.slice(0, -2), bShape.slice(0, -2), 'matmul');
+  const batch = batchShape(a, b, aShape, bShape);
   const outShape = [
     ...batch,
     ...(a.ndim === 1 ? [] : [aShape[aShape.length - 2] as number]),
     ...(b.ndim === 1 ? [] : [bShape[bShape.length - 1] as number]),
   ];
-  const av = tf.reshape(a.value('matmul'), aShape);
-  const bv = tf.reshape(b.value('matmul'), bShape);
-  const value = tf.tidy(() => tf.reshape(tf.matMul(av, bv), outShape));
+  const av = withBatch(a.value('matmul'), aShape, batch);
+  const bv = withBatch(b.value('matmul'), bShape, batch);
+  const value = tf.tidy(() => tf.reshape(matMul(av, bv), outShape));
   const fullOut = [...batch, aShape[aShape.length - 2] as number, bShape[bShape.length - 1] as number];
   return record('matmul', value, [a, b], () => (g) => {
     const g2 = tf.reshape(g, fullOut);
@@ -101,23 +128,23 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new ShapeError(`linear: bias must have shape [${outF}], got ${formatShape(bias.shape)}`);
   }
-  const rows = x.numel() / inF;
+  const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outF];
   const xv = tf.reshape(x.value('linear'), [rows, inF]);
   const wv = w.value('linear');
   const bv = bias ? bias.value('linear') : null;
   const fast = transposeFlagsAreFast();
   const value = tf.tidy(() => {
-    const y = fast ? tf.matMul(xv, wv, false, true) : tf.transpose(tf.matMul(wv, tf.transpose(xv)));
+    const y = fast ? matMul(xv, wv, false, true) : tf.transpose(matMul(wv, tf.transpose(xv)));
     return tf.reshape(bv ? tf.add(y, bv) : y, outShape);
   });
   const inputs = bias ? [x, w, bias] : [x, w];
   return record('linear', value, inputs, () => (g) => {
     const g2 = tf.reshape(g, [rows, outF]);
-    const gx = x.requiresGrad ? tf.reshape(tf.matMul(g2, wv), x.shape as number[]) : null;
+    const gx = x.requiresGrad ? tf.reshape(matMul(g2, wv), x.shape as number[]) : null;
     const gw = w.requiresGrad ? product(g2, xv, true, false) : null;
     const grads = [gx, gw];
-    if (bias) grads.push(bias.requiresGrad ? tf.sum(g2, 0) : null);
+    if (bias) grads.push(bias.requiresGrad ? sumOver(g2, 0) : null);
     return grads;
   }, { saved: [w], owned: [xv] });
 }

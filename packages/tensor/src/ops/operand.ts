@@ -48,3 +48,8 @@ export function expectTensor(x: unknown, op: string, arg = 'input'): Tensor {
   }
   return x;
 }
+
+/** Floats in, floats out: integer inputs of float functions are promoted as in PyTorch. */
+export function floatOf(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+}

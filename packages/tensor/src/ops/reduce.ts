@@ -4,7 +4,10 @@ import { record } from '../autograd/record';
 import { ArgumentError, ShapeError, formatShape } from '../errors';
 import { normalizeDim, normalizeDims, sizeOf } from '../shape';
 import { Tensor } from '../tensor';
+import { expandTo } from './broadcast-grad';
+import { sumOver } from './kernels';
 import { expectTensor } from './operand';
+import { unary } from './unary';
 
 /** Options shared by reductions over dims. */
 export interface ReduceOptions {
@@ -15,6 +18,16 @@ export interface ReduceOptions {
 /** The shape a reduced gradient must be expanded from: reduced dims as 1. */
 function keptShape(shape: readonly number[], axes: number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** The shape of a reduction's result. */
+function outputShape(shape: readonly number[], axes: number[], keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Whether the reduced dims hold no element (tfjs kernels are not safe there). */
+function isEmptyReduction(shape: readonly number[], axes: number[]): boolean {
+  return axes.some((a) => shape[a] === 0);
 }
 
 /**
@@ -31,9 +44,9 @@ export function sum(input: Tensor, dim?: number | number[], options: ReduceOptio
   const axes = normalizeDims(dim, x.ndim, 'sum');
   const keep = options.keepdim ?? false;
   const xv = x.value('sum');
-  const value = tf.tidy(() => tf.sum(x.dtype === 'bool' ? tf.cast(xv, 'int32') : xv, axes, keep));
   const inShape = [...x.shape];
-  return record('sum', value, [x], () => (g) => [tf.broadcastTo(tf.reshape(g, keptShape(inShape, axes)), inShape)]);
+  const value = tf.tidy(() => sumOver(x.dtype === 'bool' ? tf.cast(xv, 'int32') : xv, axes, keep));
+  return record('sum', value, [x], () => (g) => [expandTo(tf.reshape(g, keptShape(inShape, axes)), inShape)]);
 }
 
 /**
@@ -52,9 +65,11 @@ export function mean(input: Tensor, dim?: number | number[], options: ReduceOpti
   const axes = normalizeDims(dim, x.ndim, 'mean');
   const keep = options.keepdim ?? false;
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
-  const value = tf.mean(x.value('mean'), axes, keep);
+  const xv = x.value('mean');
   const inShape = [...x.shape];
-  return record('mean', value, [x], () => (g) => [tf.broadcastTo(tf.div(tf.reshape(g, keptShape(inShape, axes)), count), inShape)]);
+  // The mean of nothing is 0/0 = NaN in PyTorch; tfjs's kernels read garbage there.
+  const value = isEmptyReduction(inShape, axes) ? tf.fill(outputShape(inShape, axes, keep), NaN) : tf.mean(xv, axes, keep);
+  return record('mean', value, [x], () => (g) => [expandTo(tf.div(tf.reshape(g, keptShape(inShape, axes)), count), inShape)]);
 }
 
 /** `{ values, indices }` of `max(dim)`/`min(dim)`, as PyTorch's named tuple. */
@@ -70,23 +85,39 @@ function assertNonEmpty(x: Tensor, op: string, dim?: number): void {
   }
 }
 
+/**
+ * Index of the max/min along `axis` as PyTorch picks it: the first NaN if the slice
+ * has one (NaN wins every comparison there), else the first extreme value. tfjs's
+ * argMax/argMin skip NaN.
+ */
+function nanAwareArg(op: 'max' | 'min', xv: tf.Tensor, axis: number): tf.Tensor {
+  const argReduce = op === 'max' ? tf.argMax : tf.argMin;
+  if (xv.dtype !== 'float32') return argReduce(xv, axis);
+  return tf.tidy(() => {
+    const nan = tf.isNaN(xv);
+    const firstNaN = tf.argMax(tf.cast(nan, 'float32'), axis);
+    return tf.where(tf.any(nan, axis), firstNaN, argReduce(xv, axis));
+  });
+}
+
 function extremum(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
   const reduce = op === 'max' ? tf.max : tf.min;
-  const argReduce = op === 'max' ? tf.argMax : tf.argMin;
   const xv = x.value(op);
   if (dim === undefined) {
     assertNonEmpty(x, op);
-    // Full reduction: ties share the gradient evenly, as PyTorch's evenly_distribute_backward.
+    // Full reduction: ties share the gradient evenly, as PyTorch's evenly_distribute_backward;
+    // when the result is NaN, the NaN elements share it.
     const value = reduce(xv);
     return record(op, value, [x], () => (g, out) => {
-      const mask = tf.cast(tf.equal(xv, out), 'float32');
+      const hit = tf.logicalOr(tf.equal(xv, out), tf.logicalAnd(tf.isNaN(xv), tf.isNaN(out)));
+      const mask = tf.cast(hit, 'float32');
       return [tf.mul(tf.div(mask, tf.sum(mask)), g)];
     }, { saved: [x], saveOutput: true });
   }
   const d = normalizeDim(dim, x.ndim, op);
   assertNonEmpty(x, op, d);
   if (x.ndim === 0) return { values: record(op, tf.clone(xv), [x], () => (g) => [g]), indices: Tensor.fromTf(tf.scalar(0, 'int32')) };
-  const indicesValue = argReduce(xv, d);
+  const indicesValue = nanAwareArg(op, xv, d);
   const valuesValue = reduce(xv, d, keepdim);
   const inShape = [...x.shape];
   const size = inShape[d] as number;
@@ -134,15 +165,18 @@ export function min(input: Tensor, dim?: number, options: ReduceOptions = {}): T
 
 function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const x = expectTensor(input, op);
-  const f = op === 'argmax' ? tf.argMax : tf.argMin;
+  const kind = op === 'argmax' ? 'max' : 'min';
   if (dim === undefined) {
     assertNonEmpty(x, op);
-    return Tensor.fromTf(tf.tidy(() => f(tf.reshape(x.value(op), [-1]))));
+    return Tensor.fromTf(tf.tidy(() => nanAwareArg(kind, tf.reshape(x.value(op), [-1]), 0)));
   }
   const d = normalizeDim(dim, x.ndim, op);
   assertNonEmpty(x, op, d);
   if (x.ndim === 0) return Tensor.fromTf(tf.scalar(0, 'int32'));
-  return Tensor.fromTf(tf.tidy(() => (keepdim ? tf.expandDims(f(x.value(op), d), d) : f(x.value(op), d))));
+  return Tensor.fromTf(tf.tidy(() => {
+    const index = nanAwareArg(kind, x.value(op), d);
+    return keepdim ? tf.expandDims(index, d) : index;
+  }));
 }
 
 /**
@@ -176,6 +210,14 @@ export function logsumexp(input: Tensor, dim: number | number[], options: Reduce
   const axes = normalizeDims(dim, x.ndim, 'logsumexp');
   const keep = options.keepdim ?? false;
   const xv = x.value('logsumexp');
+  const inShape = [...x.shape];
+  const empty = isEmptyReduction(inShape, axes);
+  if (empty || axes.length === 0) {
+    // Over nothing the sum of exp is 0 (log gives -inf, as PyTorch); over no dims (a
+    // 0-d input) it is the input itself. tfjs's max of an empty axis reads garbage.
+    const value = empty ? tf.fill(outputShape(inShape, axes, keep), -Infinity) : tf.clone(xv);
+    return record('logsumexp', value, [x], () => (g) => [empty ? tf.zeros(inShape) : g]);
+  }
   const value = tf.tidy(() => {
     const m = tf.max(xv, axes, true);
     // An all -inf row would give -inf - -inf = NaN; PyTorch returns -inf there.
@@ -183,7 +225,6 @@ export function logsumexp(input: Tensor, dim: number | number[], options: Reduce
     const out = tf.add(tf.log(tf.sum(tf.exp(tf.sub(xv, safeM)), axes, true)), safeM);
     return keep ? out : tf.squeeze(out, axes);
   });
-  const inShape = [...x.shape];
   return record('logsumexp', value, [x], () => (g, out) => {
     const o = tf.reshape(out, keptShape(inShape, axes));
     return [tf.mul(tf.reshape(g, keptShape(inShape, axes)), tf.exp(tf.sub(xv, o)))];
@@ -207,7 +248,21 @@ export function variance(input: Tensor, dim?: number | number[], options: Reduce
   return sum(centered.mul(centered), axes, { keepdim: options.keepdim ?? false }).div(Math.max(n - correction, 0));
 }
 
-/** Standard deviation, the square root of {@link variance}. @example `std(x, 1)` */
+/**
+ * Standard deviation, the square root of {@link variance}. Where it is 0 (constant
+ * values) the gradient is 0, as PyTorch's `std_backward` masks it, not `g / 0`.
+ *
+ * @example
+ * ```ts
+ * std(x, 1);
+ * ```
+ */
 export function std(input: Tensor, dim?: number | number[], options: ReduceOptions & { correction?: number } = {}): Tensor {
-  return variance(input, dim, options).sqrt();
+  return unary(
+    'std',
+    variance(input, dim, options),
+    (v) => tf.sqrt(v),
+    (g, _v, out) => tf.where(tf.equal(out, 0), tf.zerosLike(g), tf.div(g, tf.mul(out, 2))),
+    'output',
+  );
 }

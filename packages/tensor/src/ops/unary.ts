@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
-import { ArgumentError } from '../errors';
-import type { Tensor } from '../tensor';
-import { expectTensor } from './operand';
+import { ArgumentError, DTypeError } from '../errors';
+import { Tensor } from '../tensor';
+import { expectTensor, floatOf } from './operand';
 
 /** Gradient of a unary op from the output gradient, the input and the output values. */
 export type UnaryGrad = (g: tf.Tensor, x: tf.Tensor, out: tf.Tensor) => tf.Tensor;
@@ -21,19 +21,18 @@ export function unary(
 ): Tensor {
   const x = expectTensor(input, name);
   const xv = x.value(name);
-  return record(name, forward(xv), [x], () => (g, out) => [grad(g, xv, out)], {
+  // tidy: forwards may make temporaries (the float32 copy of an integer input).
+  return record(name, tf.tidy(() => forward(xv)), [x], () => (g, out) => [grad(g, xv, out)], {
     saved: uses === 'input' ? [x] : [],
     saveOutput: uses === 'output',
   });
 }
 
-/** Floats in, floats out: integer inputs of float functions are promoted as in PyTorch. */
-function floatOf(x: tf.Tensor): tf.Tensor {
-  return x.dtype === 'float32' ? x : tf.cast(x, 'float32');
-}
-
 /** `-input`. @example `neg(x)` */
 export function neg(input: Tensor): Tensor {
+  if (input instanceof Tensor && input.dtype === 'bool') {
+    throw new DTypeError('neg: negation of a bool tensor is not supported', 'use logicalNot(x) to invert a mask');
+  }
   return unary('neg', input, (x) => tf.neg(x), (g) => tf.neg(g), 'none');
 }
 
@@ -87,9 +86,25 @@ export function cos(input: Tensor): Tensor {
   return unary('cos', input, (x) => tf.cos(floatOf(x)), (g, x) => tf.neg(tf.mul(g, tf.sin(x))));
 }
 
+/**
+ * `log1p` accurate near 0 on every backend. tfjs-wasm computes `log(1 + x)`, which
+ * gives 0 for `x = 1e-8`; Goldberg's correction `log(u) * x / (u - 1)` with
+ * `u = 1 + x` recovers full float32 accuracy (and `x` itself where `u` rounds to 1).
+ */
+function accurateLog1p(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const u = tf.add(x, 1);
+    const denominator = tf.sub(u, 1);
+    const corrected = tf.mul(tf.log(u), tf.div(x, denominator));
+    // Where u is 1 the ratio is 0/0; where u is inf it is inf/inf: log(u) is right there.
+    const plain = tf.where(tf.isInf(u), tf.log(u), corrected);
+    return tf.where(tf.equal(denominator, 0), x, plain);
+  });
+}
+
 /** `log(1 + input)`, accurate near 0. @example `log1p(x)` */
 export function log1p(input: Tensor): Tensor {
-  return unary('log1p', input, (x) => tf.log1p(floatOf(x)), (g, x) => tf.div(g, tf.add(x, 1)));
+  return unary('log1p', input, (x) => accurateLog1p(floatOf(x)), (g, x) => tf.div(g, tf.add(x, 1)));
 }
 
 /** `exp(input) - 1`, accurate near 0. @example `expm1(x)` */
@@ -116,8 +131,13 @@ export function clamp(input: Tensor, options: { min?: number; max?: number }): T
   return unary(
     'clamp',
     input,
-    // Comparisons and where keep NaN as NaN, as PyTorch does (tf.clipByValue would not).
-    (x) => tf.tidy(() => tf.where(tf.less(x, lo), tf.fill(x.shape, lo, x.dtype), tf.where(tf.greater(x, hi), tf.fill(x.shape, hi, x.dtype), x))),
+    // PyTorch's min(max(x, min), max): with min > max every element becomes max. The
+    // comparisons are false for NaN, which stays NaN (tf.clipByValue would not keep it).
+    (x) =>
+      tf.tidy(() => {
+        const raised = tf.where(tf.less(x, lo), tf.fill(x.shape, lo, x.dtype), x);
+        return tf.where(tf.greater(raised, hi), tf.fill(x.shape, hi, x.dtype), raised);
+      }),
     (g, x) => tf.where(tf.logicalAnd(tf.greaterEqual(x, lo), tf.lessEqual(x, hi)), g, tf.zerosLike(g)),
   );
 }
