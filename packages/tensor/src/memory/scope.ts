@@ -20,27 +20,61 @@
  */
 import type { Tensor } from '../tensor';
 
-/** A set of tensors released together. @internal */
+/** Weakly-held entries of a step scope are pruned when the list doubles past this size. */
+const WEAK_PRUNE_THRESHOLD = 1024;
+
+/**
+ * A set of tensors released together. @internal
+ *
+ * Step scopes hold their tensors weakly: an iterator that is used once and abandoned
+ * (`next(iter(loader))` in the seed) leaves its step open forever, and a strong list
+ * would keep every tensor created afterwards from ever being collected.
+ */
 export class Scope {
-  readonly tensors: Tensor[] = [];
+  private readonly strong: Tensor[] = [];
+  private readonly weakRefs: WeakRef<Tensor>[] = [];
+  private pruneAt = WEAK_PRUNE_THRESHOLD;
   closed = false;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly weak = false,
+  ) {}
+
+  add(t: Tensor): void {
+    if (!this.weak) {
+      this.strong.push(t);
+      return;
+    }
+    this.weakRefs.push(new WeakRef(t));
+    if (this.weakRefs.length >= this.pruneAt) {
+      let kept = 0;
+      for (const ref of this.weakRefs) {
+        const live = ref.deref();
+        if (live !== undefined && !live.isDisposed && !live.isKept) this.weakRefs[kept++] = ref;
+      }
+      this.weakRefs.length = kept;
+      this.pruneAt = Math.max(WEAK_PRUNE_THRESHOLD, kept * 2);
+    }
+  }
 
   close(keepSet?: Set<Tensor>): void {
     if (this.closed) return;
     this.closed = true;
     const reason = `released at the end of ${this.name}`;
     const parent = stack[stack.length - 1];
-    for (const t of this.tensors) {
-      if (t.isKept || t.isDisposed) continue;
-      if (keepSet?.has(t)) {
-        parent?.tensors.push(t);
-        continue;
-      }
-      t.release(reason);
+    const release = (t: Tensor): void => {
+      if (t.isKept || t.isDisposed) return;
+      if (keepSet?.has(t)) parent?.add(t);
+      else t.release(reason);
+    };
+    for (const t of this.strong) release(t);
+    for (const ref of this.weakRefs) {
+      const t = ref.deref();
+      if (t !== undefined) release(t);
     }
-    this.tensors.length = 0;
+    this.strong.length = 0;
+    this.weakRefs.length = 0;
   }
 }
 
@@ -50,13 +84,12 @@ const deferred: Scope[] = [];
 
 /** Registers a new tensor with the innermost scope. @internal */
 export function track(t: Tensor): void {
-  const top = stack[stack.length - 1];
-  if (top !== undefined) top.tensors.push(t);
+  stack[stack.length - 1]?.add(t);
 }
 
 /** Opens a scope; pair with {@link closeScope}. @internal */
-export function openScope(name: string): Scope {
-  const s = new Scope(name);
+export function openScope(name: string, weak = false): Scope {
+  const s = new Scope(name, weak);
   stack.push(s);
   return s;
 }
@@ -156,7 +189,7 @@ export function* steps<T>(iterable: Iterable<T>, name = 'loop step'): Generator<
       releaseDeferred();
       // The next item's tensors (the batch) belong to the next step, so its scope opens
       // before the item is produced; the previous step closes once we know there is one.
-      const upcoming = openScope(`${name} ${index}`);
+      const upcoming = openScope(`${name} ${index}`, true);
       let next: IteratorResult<T>;
       try {
         next = iterator.next();
@@ -191,7 +224,7 @@ export async function* stepsAsync<T>(iterable: AsyncIterable<T> | Iterable<T>, n
       releaseDeferred();
       // The next item's tensors (the batch) belong to the next step, so its scope opens
       // before the item is produced; the previous step closes once we know there is one.
-      const upcoming = openScope(`${name} ${index}`);
+      const upcoming = openScope(`${name} ${index}`, true);
       let next: IteratorResult<T>;
       try {
         next = await iterator.next();
