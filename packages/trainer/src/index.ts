@@ -11,7 +11,7 @@
 
 // Jobs
 export { defineJob, isJobSpec } from './job/define-job';
-export { loadJob, resolveJobPath } from './job/load-job';
+export { loadJob, resolveJobPath, installTypeScriptHook } from './job/load-job';
 export { applyLoss } from './job/job-spec';
 export type { Job, JobSpec, TrainableModel, LossFunction, OptimizerLike, SchedulerLike, DatasetLike, DataContext, OptimizerContext } from './job/job-spec';
 

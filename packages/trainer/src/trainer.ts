@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ready, manualSeed } from '@loom/tensor';
 import { save, load } from '@loom/nn';
 import { TrainingError } from './errors';
-import type { Job, OptimizerLike } from './job/job-spec';
+import type { Job, OptimizerLike, TrainableModel } from './job/job-spec';
 import type { Callback, EpochEvent } from './loop/events';
 import { evaluate, type EvaluationResult } from './loop/evaluate';
 import type { RunContext } from './loop/run-context';
@@ -104,6 +104,12 @@ export class Trainer {
       lastLoss: NaN,
     };
     return this.ctx;
+  }
+
+  /** The model being trained (after {@link setup}). */
+  get trainedModel(): TrainableModel {
+    if (!this.ctx) throw new TrainingError('Trainer: call setup() or fit() first');
+    return this.ctx.model;
   }
 
   /** Trains for the job's epochs (continuing from `resumeFrom`, if given). */

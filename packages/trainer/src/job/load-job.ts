@@ -14,8 +14,17 @@ const JOB_ENTRY_NAMES = ['job.ts', 'job.js', 'index.ts', 'index.js'];
 
 let tsHookInstalled = false;
 
-/** Lets `require` load `.ts` files by transpiling them with @swc/core. */
-function installTypeScriptHook(): void {
+/**
+ * Lets `require` load `.ts` files by transpiling them with @swc/core (types stripped,
+ * not checked). Called for TypeScript jobs; `examples/run.js` uses it too.
+ *
+ * @example
+ * ```ts
+ * installTypeScriptHook();
+ * require('./examples/quickstart-loop.ts');
+ * ```
+ */
+export function installTypeScriptHook(): void {
   if (tsHookInstalled) return;
   let swc: { transformSync(code: string, options: object): { code: string } };
   try {
