@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TensorBoardWriter } from './tensorboard-writer';
-import { findProto } from './find-proto';
 
 /**
  * An independent TFRecord reader: the framing parsed by hand and the CRC-32C computed
@@ -48,7 +47,7 @@ test('event files frame records with masked CRC-32C and decode as tensorboard.Ev
     console.warn('protoc not installed: skipping the protoc decode of event records');
     return;
   }
-  const proto = findProto('tensorboard/event.proto');
+  const proto = path.resolve(__dirname, '../../../../proto/tensorboard/event.proto');
   const decode = (data: Buffer): string =>
     spawnSync('protoc', [`--decode=tensorboard.Event`, `-I${path.dirname(proto)}`, proto], { input: data, encoding: 'utf8' }).stdout;
   expect(decode(records[0]!)).toContain('file_version: "brain.Event:2"');
@@ -59,4 +58,11 @@ test('event files frame records with masked CRC-32C and decode as tensorboard.Ev
   const third = decode(records[2]!);
   expect(third).toContain('tag: "accuracy/test"');
   expect(third).toContain('simple_value: 0.625');
+});
+
+test('the generated event descriptor is up to date with the .proto', () => {
+  const script = path.resolve(__dirname, '../../../../tools/proto/generate-descriptors.js');
+  const run = spawnSync(process.execPath, [script, '--check', 'event.proto'], { encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
 });

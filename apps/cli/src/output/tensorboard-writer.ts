@@ -2,14 +2,14 @@
  * Writes TensorBoard event files (`events.out.tfevents.<time>.<host>`): TFRecord
  * framing (length, masked CRC-32C of the length, data, masked CRC-32C of the data)
  * around `tensorboard.Event` protobuf messages, encoded with protobufjs from
- * `proto/tensorboard/event.proto`. `tensorboard --logdir runs` shows the curves.
+ * `proto/tensorboard/event.proto` (compiled in as a generated descriptor). `tensorboard --logdir runs` shows the curves.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import { maskedCrc32c } from './crc32c';
-import { findProto } from './find-proto';
+import { EVENT_DESCRIPTOR } from './generated/event-descriptor';
 
 /** The version string TensorBoard expects in the first event of a file. */
 const FILE_VERSION = 'brain.Event:2';
@@ -17,7 +17,7 @@ const FILE_VERSION = 'brain.Event:2';
 let eventType: protobuf.Type | null = null;
 
 function loadEventType(): protobuf.Type {
-  if (!eventType) eventType = protobuf.loadSync(findProto('tensorboard/event.proto')).lookupType('tensorboard.Event');
+  if (!eventType) eventType = protobuf.Root.fromJSON(EVENT_DESCRIPTOR).lookupType('tensorboard.Event');
   return eventType;
 }
 
