@@ -1,6 +1,8 @@
 /** Every `loom` subcommand, in the order help lists them. */
 import type { Command } from './command';
 import { evalCommand } from './eval';
+import { launchCommand } from './launch';
 import { trainCommand } from './train';
+import { workerCommand } from './worker';
 
-export const COMMANDS: readonly Command[] = [trainCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [launchCommand, trainCommand, workerCommand, evalCommand];

@@ -41,3 +41,9 @@ export function checkFinite(value: number, op: string, arg: string): number {
   }
   return value;
 }
+
+
+/** A size list expanded for 2-D kernels, as the tensor kernels' `[h, w]` pair. */
+export function asPair(size: readonly number[]): [number, number] {
+  return [size[0] as number, size[1] as number];
+}

@@ -5,7 +5,7 @@
  * 2-D one of height 1.
  */
 import { ArgumentError, ShapeError, Tensor, cat, zeros, conv2d as convKernel } from '@loom/tensor';
-import { expandSize, checkInt, type SizeN } from './args';
+import { asPair, expandSize, checkInt, type SizeN } from './args';
 
 /** Padding: a size per spatial dim (or one for all), or PyTorch's `'same'` / `'valid'`. */
 export type Padding = SizeN | 'same' | 'valid';
@@ -80,7 +80,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   const dilation = expandSize(options.dilation ?? 1, 2, 'conv2d', 'dilation');
   const batched = input.ndim === 4 ? input : input.unsqueeze(0);
   const [padded, padding] = resolvePadding(batched, weight, options.padding ?? 0, stride, dilation, 'conv2d');
-  const out = convKernel(padded, weight, bias ?? undefined, { stride, padding, dilation, groups });
+  const out = convKernel(padded, weight, bias ?? undefined, { stride: asPair(stride), padding: asPair(padding), dilation: asPair(dilation), groups });
   return input.ndim === 4 ? out : out.squeeze(0);
 }
 

@@ -5,7 +5,7 @@
  * `[N, C, d1, ...]`. Cross-entropy is `nllLoss(logSoftmax(input))`, and logSoftmax
  * subtracts the row maximum (log-sum-exp), so large logits do not overflow.
  */
-import { ArgumentError, DTypeError, ShapeError, Tensor, fromArray, logSoftmax } from '@loom/tensor';
+import { ArgumentError, DTypeError, ShapeError, Tensor, fromArray, logSoftmax, softmaxCrossEntropy } from '@loom/tensor';
 import { checkReduction, expectFloat, type Reduction } from './reduction';
 
 /** PyTorch's default `ignore_index`: targets with this value are skipped. */
@@ -141,6 +141,15 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const classDim = input.ndim === 1 ? 0 : 1;
   const classes = input.shape[classDim] as number;
   const weights = checkWeight(options.weight, classes, loss);
+  if (weights === null && smoothing === 0 && isFusable(input, target, ignoreIndex)) {
+    try {
+      return softmaxCrossEntropy(input, target, { reduction });
+    } catch (err) {
+      // A target outside [0, C): ignoreIndex (never a class here) or an invalid
+      // index. The general path below skips the first and reports the second.
+      if (!(err instanceof ArgumentError)) throw err;
+    }
+  }
   const logp = logSoftmax(input, classDim);
   if (target instanceof Tensor && target.shape.join() === input.shape.join() && target.ndim === input.ndim) {
     return probabilityCrossEntropy(logp, target, options.weight ?? null, classDim, smoothing, reduction, ignoreIndex);
@@ -168,6 +177,17 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   else if (reduction === 'sum') ret = smooth.sum();
   else ret = smooth.sum().div(Math.fround(weights ? weightSum : count));
   return nll.mul(1 - smoothing).add(ret.mul(smoothing / classes));
+}
+
+/**
+ * Whether `softmaxCrossEntropy` (one op, the same numbers) computes this loss: logits
+ * `[N, C]` and int32 class indices `[N]`, with an ignoreIndex that is not a class, so
+ * that a target equal to it fails the fused op's range check instead of being read.
+ */
+function isFusable(input: Tensor, target: Tensor, ignoreIndex: number): boolean {
+  if (!(target instanceof Tensor) || target.dtype !== 'int32' || input.ndim !== 2 || target.ndim !== 1) return false;
+  const [n, classes] = input.shape as [number, number];
+  return target.shape[0] === n && n > 0 && classes > 0 && (ignoreIndex < 0 || ignoreIndex >= classes);
 }
 
 /** PyTorch's `cross_entropy_loss_prob_target`. */

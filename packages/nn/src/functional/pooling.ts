@@ -9,7 +9,7 @@ import {
   avgPool2d as avgKernel,
   maxPool2d as maxKernel,
 } from '@loom/tensor';
-import { expandSize, type SizeN } from './args';
+import { asPair, expandSize, type SizeN } from './args';
 
 /** Options of {@link maxPool2d} (PyTorch's defaults). */
 export interface MaxPool2dOptions {
@@ -57,10 +57,10 @@ function unbatched(out: Tensor, input: Tensor): Tensor {
  */
 export function maxPool2d(input: Tensor, kernelSize: SizeN, options: MaxPool2dOptions = {}): Tensor {
   const kernel = expandSize(kernelSize, 2, 'maxPool2d', 'kernelSize');
-  const out = maxKernel(batched(input, 'maxPool2d'), kernel, {
-    stride: expandSize(options.stride ?? kernel, 2, 'maxPool2d', 'stride'),
-    padding: expandSize(options.padding ?? 0, 2, 'maxPool2d', 'padding', 0),
-    dilation: expandSize(options.dilation ?? 1, 2, 'maxPool2d', 'dilation'),
+  const out = maxKernel(batched(input, 'maxPool2d'), asPair(kernel), {
+    stride: asPair(expandSize(options.stride ?? kernel, 2, 'maxPool2d', 'stride')),
+    padding: asPair(expandSize(options.padding ?? 0, 2, 'maxPool2d', 'padding', 0)),
+    dilation: asPair(expandSize(options.dilation ?? 1, 2, 'maxPool2d', 'dilation')),
     ceilMode: options.ceilMode ?? false,
   });
   return unbatched(out, input);
@@ -76,9 +76,9 @@ export function maxPool2d(input: Tensor, kernelSize: SizeN, options: MaxPool2dOp
  */
 export function avgPool2d(input: Tensor, kernelSize: SizeN, options: AvgPool2dOptions = {}): Tensor {
   const kernel = expandSize(kernelSize, 2, 'avgPool2d', 'kernelSize');
-  const out = avgKernel(batched(input, 'avgPool2d'), kernel, {
-    stride: expandSize(options.stride ?? kernel, 2, 'avgPool2d', 'stride'),
-    padding: expandSize(options.padding ?? 0, 2, 'avgPool2d', 'padding', 0),
+  const out = avgKernel(batched(input, 'avgPool2d'), asPair(kernel), {
+    stride: asPair(expandSize(options.stride ?? kernel, 2, 'avgPool2d', 'stride')),
+    padding: asPair(expandSize(options.padding ?? 0, 2, 'avgPool2d', 'padding', 0)),
     ceilMode: options.ceilMode ?? false,
     countIncludePad: options.countIncludePad ?? true,
     divisorOverride: options.divisorOverride ?? undefined,

@@ -19,6 +19,7 @@ import { fromArray, noGrad, type Tensor } from '@loom/tensor';
 import { TrainingError } from '../errors';
 import type { TrainableModel } from '../job/job-spec';
 import { assignBuckets, type GradientBucket } from './gradient-buckets';
+import { callModel } from '../job/job-spec';
 import type { ProcessGroup } from './process-group';
 
 /** Options of {@link DistributedDataParallel.create}. */
@@ -86,8 +87,7 @@ export class DistributedDataParallel {
 
   /** Runs the wrapped model (calling it, so its hooks run, when it is callable). */
   forward(...inputs: Tensor[]): Tensor {
-    const model = this.module as TrainableModel & ((...args: Tensor[]) => Tensor);
-    return typeof model === 'function' ? model(...inputs) : model.forward(...inputs);
+    return callModel(this.module, inputs);
   }
 
   /** Sets this rank's weight in the gradient sum (default `1 / worldSize`). */

@@ -43,11 +43,11 @@ class InProcessWorld {
 
   join(rank: number, kind: string, buffer: Float32Array, complete: (buffers: Map<number, Float32Array>) => void): Promise<void> {
     const key = this.key(rank, kind);
-    const entry = this.pending.get(key) ?? { buffers: new Map(), resolvers: [] };
+    const entry: PendingCollective = this.pending.get(key) ?? { buffers: new Map(), resolvers: [] };
     this.pending.set(key, entry);
     entry.buffers.set(rank, buffer);
     return new Promise((resolve) => {
-      entry.resolvers.push(resolve);
+      entry.resolvers.push(() => resolve());
       if (entry.buffers.size === this.size) {
         this.pending.delete(key);
         complete(entry.buffers);

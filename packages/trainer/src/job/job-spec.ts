@@ -93,3 +93,12 @@ export type Job = Required<Omit<JobSpec, 'scheduler' | 'testBatchSize'>> & Pick<
 export function applyLoss(loss: LossFunction, prediction: Tensor, target: Tensor): Tensor {
   return typeof loss === 'function' ? loss(prediction, target) : loss.forward(prediction, target);
 }
+
+/**
+ * Runs a model: `model(...inputs)` when it is callable (an `@loom/nn` module, so its
+ * forward hooks run, as PyTorch's `__call__`), else `model.forward(...inputs)`.
+ */
+export function callModel(model: TrainableModel, inputs: Tensor[]): Tensor {
+  const callable = model as unknown as (...args: Tensor[]) => Tensor;
+  return typeof callable === 'function' ? callable(...inputs) : model.forward(...inputs);
+}

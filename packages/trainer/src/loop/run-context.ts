@@ -2,7 +2,7 @@
 import type { Tensor } from '@loom/tensor';
 import type { DistributedDataParallel } from '../distributed/distributed-data-parallel';
 import type { ProcessGroup } from '../distributed/process-group';
-import type { DatasetLike, Job, OptimizerLike, SchedulerLike, TrainableModel } from '../job/job-spec';
+import { callModel, type DatasetLike, type Job, type OptimizerLike, type SchedulerLike, type TrainableModel } from '../job/job-spec';
 import type { Callback } from './events';
 
 /** The state of a running job in one process (one rank). */
@@ -33,9 +33,7 @@ export type Batch = [Tensor, Tensor];
  * module, whose forward hooks then run, as PyTorch's `__call__`), else `forward`.
  */
 export function runModel(ctx: RunContext, ...inputs: Tensor[]): Tensor {
-  if (ctx.ddp) return ctx.ddp.forward(...inputs);
-  const model = ctx.model as TrainableModel & ((...args: Tensor[]) => Tensor);
-  return typeof model === 'function' ? model(...inputs) : model.forward(...inputs);
+  return ctx.ddp ? ctx.ddp.forward(...inputs) : callModel(ctx.model, inputs);
 }
 
 /** The rank and world size, (0, 1) without a process group. */
