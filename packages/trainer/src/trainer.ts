@@ -166,12 +166,23 @@ export class Trainer {
     return result;
   }
 
-  /** Loads a checkpoint's model weights (for evaluation). */
-  async loadWeights(file: string): Promise<TrainingState> {
+  /**
+   * Loads a checkpoint's model weights (for evaluation): a training checkpoint of this
+   * job, or any checkpoint dict with a `modelStateDict` (e.g. imported safetensors).
+   */
+  async loadWeights(file: string): Promise<{ epoch: number | null; step: number | null }> {
     const ctx = await this.setup();
-    const state = checkTrainingState(await load(file), this.job.name, file);
-    ctx.model.loadStateDict(state.modelStateDict as never);
-    return state;
+    const value = (await load(file)) as Partial<TrainingState> | null;
+    if (value !== null && typeof value === 'object' && value.format === TRAINING_CHECKPOINT_FORMAT) {
+      const state = checkTrainingState(value, this.job.name, file);
+      ctx.model.loadStateDict(state.modelStateDict as never);
+      return { epoch: state.epoch, step: state.step };
+    }
+    if (value === null || typeof value !== 'object' || value.modelStateDict === undefined) {
+      throw new TrainingError(`${file} has no modelStateDict to evaluate`, 'pass a checkpoint written by loom train/launch or loom checkpoint import');
+    }
+    ctx.model.loadStateDict(value.modelStateDict as never);
+    return { epoch: null, step: null };
   }
 
   /** The checkpoint dict for position (`epoch`, `batch`). */

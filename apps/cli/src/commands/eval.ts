@@ -29,7 +29,7 @@ export const evalCommand: Command = {
       download: Boolean(flags['download']),
     });
     const state = await trainer.loadWeights(checkpoint);
-    process.stdout.write(`checkpoint ${checkpoint}: epoch ${state.epoch}, step ${state.step}\n`);
+    process.stdout.write(`checkpoint ${checkpoint}${state.step === null ? '' : `: epoch ${state.epoch}, step ${state.step}`}\n`);
     await trainer.evaluate();
     return 0;
   },

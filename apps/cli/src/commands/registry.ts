@@ -1,8 +1,9 @@
 /** Every `loom` subcommand, in the order help lists them. */
 import type { Command } from './command';
+import { checkpointCommand } from './checkpoint';
 import { evalCommand } from './eval';
 import { launchCommand } from './launch';
 import { trainCommand } from './train';
 import { workerCommand } from './worker';
 
-export const COMMANDS: readonly Command[] = [launchCommand, trainCommand, workerCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [launchCommand, trainCommand, workerCommand, evalCommand, checkpointCommand];
