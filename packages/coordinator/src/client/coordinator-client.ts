@@ -1,0 +1,173 @@
+/**
+ * The worker's side of the `Coordinator` service: join, heartbeats, the event stream,
+ * metrics and departure. Failed calls come back as the server's typed errors
+ * (`RendezvousError` with the same `code`), see `protocol/rpc-status.ts`.
+ */
+import { EventEmitter } from 'node:events';
+import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { CoordinatorConfigError } from '../errors';
+import type { ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, MetricsReport } from '../protocol/messages';
+import { loadProtocol } from '../protocol/load-protocol';
+import { PROTOCOL_VERSION } from '../protocol/protocol-version';
+import { fromServiceError } from '../protocol/rpc-status';
+import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from '../rendezvous/rendezvous';
+import type { MetadataProvider } from '../server/auth';
+import { createTracer } from '../trace';
+
+const trace = createTracer('client');
+
+/** Deadline of the short calls (Heartbeat excepted): a local choice, generous for loopback and LANs. */
+export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+/** Extra time a Join waits beyond the coordinator's rendezvous timeout, so the server's clearer error wins. */
+export const JOIN_DEADLINE_MARGIN_MS = 5_000;
+
+/** Options of {@link CoordinatorClient}. */
+export interface CoordinatorClientOptions {
+  /** TLS (default insecure). */
+  credentials?: ChannelCredentials;
+  /** Metadata attached to every call (for example `bearerTokenMetadata(token)`). */
+  metadata?: MetadataProvider;
+  /** Deadline of the short calls, Heartbeat excepted (default 10 s). */
+  rpcTimeoutMs?: number;
+}
+
+/** What a worker sends to join; `protocolVersion` is filled in. */
+export interface JoinOptions {
+  workerId: string;
+  jobSignature: string;
+  peerAddress: string;
+  requestedRank?: number;
+  hostname?: string;
+  /** Join's deadline (default: torchrun's 600 s rendezvous timeout + 5 s). */
+  timeoutMs?: number;
+}
+
+/** Identifies a member in later calls. */
+export interface Lease {
+  workerId: string;
+  leaseId: string;
+}
+
+/**
+ * A client of the coordinator.
+ *
+ * @example
+ * ```ts
+ * const client = new CoordinatorClient('127.0.0.1:7000');
+ * const joined = await client.join({ workerId: 'w-0', jobSignature, peerAddress });
+ * const stop = client.startHeartbeats(joined, { onError: (e) => console.error(e) });
+ * ```
+ */
+export class CoordinatorClient {
+  private readonly client: Client;
+  private readonly rpcTimeoutMs: number;
+
+  constructor(
+    readonly address: string,
+    private readonly options: CoordinatorClientOptions = {},
+  ) {
+    this.client = new Client(address, options.credentials ?? grpcCredentials.createInsecure());
+    this.rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+  }
+
+  private metadata(waitForReady: boolean): Metadata {
+    const metadata = this.options.metadata?.() ?? new Metadata();
+    if (waitForReady) metadata.setOptions({ waitForReady: true });
+    return metadata;
+  }
+
+  private method(name: string): NonNullable<ReturnType<typeof loadProtocol>['coordinatorService'][string]> {
+    const method = loadProtocol().coordinatorService[name];
+    if (!method) throw new Error(`loom.v1.Coordinator has no ${name} method`);
+    return method;
+  }
+
+  private unary<Res>(name: string, request: object, timeoutMs: number, waitForReady = false): Promise<Res> {
+    const method = this.method(name);
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize as (b: Buffer) => Res,
+        request,
+        this.metadata(waitForReady),
+        { deadline: Date.now() + timeoutMs },
+        (error: ServiceError | null, response?: Res) => (error ? reject(fromServiceError(error, `Coordinator.${name}`)) : resolve(response as Res)),
+      );
+    });
+  }
+
+  /** Joins the group; resolves once it is formed. Waits for the coordinator to come up. */
+  join(options: JoinOptions): Promise<JoinResponse> {
+    const request: JoinRequest = {
+      protocolVersion: PROTOCOL_VERSION,
+      workerId: options.workerId,
+      jobSignature: options.jobSignature,
+      peerAddress: options.peerAddress,
+      hostname: options.hostname ?? '',
+      ...(options.requestedRank !== undefined ? { requestedRank: options.requestedRank } : {}),
+    };
+    trace(() => `join ${this.address} as ${options.workerId}`);
+    return this.unary('Join', request, options.timeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS + JOIN_DEADLINE_MARGIN_MS, true);
+  }
+
+  /** One heartbeat, with a deadline of `timeoutMs`. */
+  heartbeat(lease: Lease, state: { membershipEpoch: number; step: number }, timeoutMs = this.rpcTimeoutMs): Promise<HeartbeatResponse> {
+    return this.unary('Heartbeat', { ...lease, ...state }, timeoutMs);
+  }
+
+  /**
+   * Sends a heartbeat every `heartbeatIntervalMs` (each with that deadline) until the
+   * returned function is called. `onError` hears every failed beat; `state` gives the
+   * epoch and step to report.
+   */
+  startHeartbeats(joined: Lease & { heartbeatIntervalMs: number; membershipEpoch: number }, hooks: { onError: (e: Error) => void; state?: () => { membershipEpoch: number; step: number } }): () => void {
+    if (!(joined.heartbeatIntervalMs > 0)) throw new CoordinatorConfigError(`startHeartbeats: heartbeatIntervalMs must be positive, got ${joined.heartbeatIntervalMs}`);
+    const lease = { workerId: joined.workerId, leaseId: joined.leaseId };
+    const state = hooks.state ?? (() => ({ membershipEpoch: joined.membershipEpoch, step: 0 }));
+    const timer = setInterval(() => {
+      this.heartbeat(lease, state(), joined.heartbeatIntervalMs).catch(hooks.onError);
+    }, joined.heartbeatIntervalMs);
+    // Heartbeats alone must not keep a finished worker process alive.
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * Opens this worker's event stream. The emitter emits `'event'` (ControlEvent),
+   * `'error'` (a typed error) and `'end'`; call `cancel()` to close it.
+   */
+  control(lease: Lease): EventEmitter & { cancel(): void } {
+    const method = this.method('Control');
+    const request: ControlRequest = { workerId: lease.workerId, leaseId: lease.leaseId };
+    const call: ClientReadableStream<ControlEvent> = this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize as (b: Buffer) => ControlEvent, request, this.metadata(false), {});
+    let cancelled = false;
+    const events = Object.assign(new EventEmitter(), {
+      cancel: () => {
+        cancelled = true;
+        call.cancel();
+      },
+    });
+    call.on('data', (event: ControlEvent) => events.emit('event', event));
+    call.on('error', (e: ServiceError) => {
+      if (!cancelled) events.emit('error', fromServiceError(e, 'Coordinator.Control'));
+    });
+    call.on('end', () => events.emit('end'));
+    return events;
+  }
+
+  /** Sends one step's metrics. */
+  reportMetrics(report: MetricsReport): Promise<void> {
+    return this.unary('ReportMetrics', report, this.rpcTimeoutMs);
+  }
+
+  /** Leaves the group. */
+  leave(lease: Lease, reason = ''): Promise<LeaveResponse> {
+    return this.unary('Leave', { ...lease, reason }, this.rpcTimeoutMs);
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+}

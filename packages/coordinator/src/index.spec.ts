@@ -1,0 +1,41 @@
+import * as coordinator from './index';
+
+// The public API, as nx packages keep it: a change here is a change for every user.
+test('public exports', () => {
+  expect(Object.keys(coordinator).sort()).toEqual([
+    'AllReduceHandle',
+    'CoordinatorClient',
+    'CoordinatorConfigError',
+    'CoordinatorError',
+    'CoordinatorServer',
+    'DEFAULT_BUCKET_CAP_BYTES',
+    'DEFAULT_CHUNK_BYTES',
+    'DEFAULT_COLLECTIVE_TIMEOUT_MS',
+    'DEFAULT_CONNECT_TIMEOUT_MS',
+    'DEFAULT_FIRST_BUCKET_CAP_BYTES',
+    'DEFAULT_HEARTBEAT_INTERVAL_MS',
+    'DEFAULT_HEARTBEAT_TIMEOUT_MS',
+    'DEFAULT_HOST',
+    'DEFAULT_LAST_CALL_MS',
+    'DEFAULT_MAX_BUFFERED_BYTES',
+    'DEFAULT_MAX_MESSAGE_BYTES',
+    'DEFAULT_RENDEZVOUS_TIMEOUT_MS',
+    'DEFAULT_RPC_TIMEOUT_MS',
+    'ERROR_CODE_METADATA_KEY',
+    'FLOW_CONTROL_WINDOW_BYTES',
+    'PROTOCOL_VERSION',
+    'Rendezvous',
+    'RendezvousError',
+    'RingAllReduce',
+    'RingError',
+    'WorkerGroup',
+    'bearerTokenAuth',
+    'bearerTokenMetadata',
+    'defaultWorkerId',
+    'findProtoRoot',
+    'joinGroup',
+    'loadProtocol',
+    'modelSignature',
+    'ringNeighbours',
+  ]);
+});
