@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 const BIN = path.resolve(__dirname, '../bin/loom.js');
 const JOB = path.resolve(__dirname, 'fixtures/tiny-job.ts');
-const COMMANDS = ['launch', 'train', 'worker', 'eval', 'checkpoint'];
+const COMMANDS = ['launch', 'train', 'coordinator', 'worker', 'eval', 'checkpoint'];
 
 function loom(args: string[], timeoutMs = 120_000): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, LOOM_LOG: 'silent' } });
@@ -109,3 +109,24 @@ test('checkpoint inspect refuses a damaged file with exit 1 and says why', () =>
   expect(truncated.status).toBe(1);
   expect(truncated.stderr).toContain('truncated');
 }, 120_000);
+
+test('the multi-node form: a coordinator and two workers started separately', async () => {
+  const { spawn } = await import('node:child_process');
+  const runDir = tmpRunDir();
+  const port = 29000 + Math.floor(Math.random() * 1000);
+  const env = { ...process.env, LOOM_LOG: 'silent' };
+  const coordinator = spawn(process.execPath, [BIN, 'coordinator', JOB, '--port', String(port), '--min-workers', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+  const coordinatorExit = exited(coordinator);
+  const workers = [0, 1].map(() =>
+    spawn(process.execPath, [BIN, 'worker', JOB, '--coordinator', `127.0.0.1:${port}`, '--run-dir', runDir], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let out = '';
+  workers[0]!.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  workers[1]!.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const codes = await Promise.all(workers.map(exited));
+  expect(codes).toEqual([0, 0]);
+  expect(await coordinatorExit).toBe(0);
+  expect(out).toContain('Done!');
+  expect(metrics(runDir).filter((m) => m['kind'] === 'epoch')[0]).toMatchObject({ workers: 2, step: 10 });
+}, 180_000);
