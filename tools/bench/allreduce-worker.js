@@ -83,13 +83,18 @@ async function rawClient(port, mb, reps, mode) {
   const options = mode === 'pull' ? { 'grpc-node.flow_control_window': RING_FLOW_CONTROL_WINDOW } : {};
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
   const seconds = [];
+  const cpuSeconds = [];
   for (let rep = 0; rep < reps; rep++) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await (mode === 'pull' ? pull(client, mb) : push(client, mb * MIB));
+    const used = process.cpuUsage(cpu);
     seconds.push((performance.now() - started) / 1000);
+    cpuSeconds.push((used.user + used.system) / 1e6);
   }
   client.close();
-  send({ seconds });
+  // push: this process is the sender; pull: the receiver.
+  send({ seconds, cpuSeconds });
 }
 
 async function ring(address, mb, reps, warmup) {

@@ -41,10 +41,10 @@ async function rawBandwidth(mode) {
   const server = child(['raw-server']);
   const { port } = await server.next();
   const client = child(['raw-client', port, MB, WARMUP + REPS, mode]);
-  const { seconds } = await client.next();
+  const { seconds, cpuSeconds } = await client.next();
   await client.exited;
   server.proc.kill();
-  return seconds.slice(WARMUP).map((s) => MB / s);
+  return { rates: seconds.slice(WARMUP).map((s) => MB / s), cpu: median(cpuSeconds.slice(WARMUP)) };
 }
 
 async function ringBandwidth(worldSize) {
@@ -72,16 +72,16 @@ async function main() {
     const ring = await ringBandwidth(worldSize);
     const pushAfter = await rawBandwidth('push');
     const pullAfter = await rawBandwidth('pull');
-    const rawDefault = median([...pushBefore, ...pushAfter]);
-    const rawTuned = median([...pullBefore, ...pullAfter]);
+    const rawDefault = median([...pushBefore.rates, ...pushAfter.rates]);
+    const rawTuned = median([...pullBefore.rates, ...pullAfter.rates]);
     const bus = median(ring.busbw);
     process.stdout.write(
       `allreduce N=${worldSize}: bus bandwidth ${bus.toFixed(0)} MiB/s (median of ${REPS}; best ${Math.max(...ring.busbw).toFixed(0)}; round ${median(ring.seconds).toFixed(3)} s wall, ${ring.cpuPerRound.toFixed(3)} s CPU per rank)\n` +
-        `  raw grpc-js stream, defaults (client->server): ${rawDefault.toFixed(0)} MiB/s -> ratio ${((100 * bus) / rawDefault).toFixed(0)}% (target ${100 * TARGET_RATIO}%)\n` +
-        `  raw grpc-js stream, ring settings (server->client, 16 MiB window): ${rawTuned.toFixed(0)} MiB/s -> ratio ${((100 * bus) / rawTuned).toFixed(0)}%\n` +
+        `  raw grpc-js stream, defaults (client->server): ${rawDefault.toFixed(0)} MiB/s -> ratio ${((100 * bus) / rawDefault).toFixed(0)}% (target ${100 * TARGET_RATIO}%); sender CPU ${median([pushBefore.cpu, pushAfter.cpu]).toFixed(3)} s per ${MB} MiB\n` +
+        `  raw grpc-js stream, ring settings (server->client, 16 MiB window): ${rawTuned.toFixed(0)} MiB/s -> ratio ${((100 * bus) / rawTuned).toFixed(0)}%; receiver CPU ${median([pullBefore.cpu, pullAfter.cpu]).toFixed(3)} s per ${MB} MiB\n` +
         `  sent per rank per round ${ring.sentPerRoundMiB.toFixed(2)} MiB (2(N-1)/N of the gradients: ${ring.idealMiB.toFixed(2)} MiB)\n`,
     );
-    process.stdout.write(JSON.stringify({ bench: 'allreduce', worldSize, mb: MB, busbwMiBs: ring.busbw, rawDefaultMiBs: [...pushBefore, ...pushAfter], rawTunedMiBs: [...pullBefore, ...pullAfter], cpuPerRound: ring.cpuPerRound }) + '\n');
+    process.stdout.write(JSON.stringify({ bench: 'allreduce', worldSize, mb: MB, busbwMiBs: ring.busbw, rawDefaultMiBs: [...pushBefore.rates, ...pushAfter.rates], rawTunedMiBs: [...pullBefore.rates, ...pullAfter.rates], cpuPerRound: ring.cpuPerRound }) + '\n');
   }
 }
 

@@ -31,7 +31,7 @@ async function main() {
   // tensors (its slices are free views; here each batch is its own tensor).
   const POOL = 16;
   const xs = Array.from({ length: POOL }, () => loom.rand([batch, IN]).keep());
-  const ys = Array.from({ length: POOL }, () => loom.randint(0, OUT, [batch, 1]).keep());
+  const ys = Array.from({ length: POOL }, () => loom.randint(0, OUT, [batch]).keep());
 
   function step(i) {
     const x = xs[i % POOL];
@@ -39,7 +39,8 @@ async function main() {
     const h1 = loom.linear(x, w1, b1).relu();
     const h2 = loom.linear(h1, w2, b2).relu();
     const logits = loom.linear(h2, w3, b3);
-    const loss = logits.logSoftmax(1).gather(1, y).mean().neg();
+    // nn.CrossEntropyLoss()(logits, y): what Loom's CrossEntropyLoss runs for class indices.
+    const loss = loom.softmaxCrossEntropy(logits, y);
     for (const p of params) {
       p.grad?.dispose();
       p.grad = null;

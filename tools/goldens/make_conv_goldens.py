@@ -54,6 +54,15 @@ CONV_CASES = [
     ('conv1d_stride2_pad1_dilation2', 2, 3, [13], 5, [3], dict(stride=2, padding=1, dilation=2), True),
     ('conv1d_groups_same', 2, 4, [9], 4, [4], dict(groups=2, padding='same'), False),
     ('conv1d_unbatched', None, 2, [10], 3, [5], dict(padding=2), True),
+    # More than 27 weight columns (Cin*kH*kW): the weight gradient takes the swapped
+    # convolution instead of the patch product (conv-kernels.ts).
+    ('wide_stride2_dilation2', 2, 4, [11, 10], 3, [3, 3], dict(stride=2, padding=1, dilation=2), True),
+    ('wide_same_even_kernel', 2, 2, [7, 8], 3, [4, 4], dict(padding='same'), True),
+    ('wide_asymmetric', 2, 5, [8, 9], 3, [3, 2], dict(stride=[2, 1], padding=[1, 2]), True),
+    ('wide_padding_larger_than_kernel', 1, 7, [4, 5], 2, [2, 2], dict(padding=3), True),
+    ('wide_kernel1x1_stride2_pad1', 2, 30, [6, 5], 4, [1, 1], dict(stride=2, padding=1), True),
+    ('wide_stride3_uneven', 2, 4, [10, 11], 3, [3, 3], dict(stride=3), False),
+    ('wide_groups2_dilation2', 2, 8, [9, 9], 4, [3, 3], dict(groups=2, dilation=2, padding=2), True),
 ]
 
 # (name, op, input shape, options, integer_values). `integer_values` draws small

@@ -96,7 +96,8 @@ describe('liveness and events', () => {
     const c = client(address);
     const [alive, silent] = await Promise.all([join(c, 'alive'), join(c, 'silent')]);
     const lease = { workerId: 'alive', leaseId: alive.leaseId };
-    const stop = c.startHeartbeats({ ...alive, ...lease }, { onError: (e) => { throw e; } });
+    const heartbeatErrors: Error[] = [];
+    const stop = c.startHeartbeats({ ...alive, ...lease }, { onError: (e) => heartbeatErrors.push(e) });
     const events = c.control(lease);
     const received = new Promise<ControlEvent>((resolve) => events.on('event', resolve));
     const changed = new Promise<MembershipChange>((resolve) => server.once('membership-changed', resolve));
@@ -111,6 +112,7 @@ describe('liveness and events', () => {
     // The live one is still a member at epoch 2.
     await expect(c.heartbeat(lease, { membershipEpoch: 2, step: 3 })).resolves.toMatchObject({ membershipEpoch: 2 });
     stop();
+    expect(heartbeatErrors).toEqual([]);
     events.cancel();
   });
 

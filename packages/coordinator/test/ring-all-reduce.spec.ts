@@ -176,6 +176,24 @@ describe('ring errors', () => {
     await closeAll([a!, b!]);
   });
 
+  test('re-forming at a new membership epoch: a neighbour ahead is held, old collectives fail', async () => {
+    const [a, b] = await makeRing(2);
+    const stale = a!.allReduce(new Float32Array(4)).then(() => null, (e: Error & { code: string }) => e);
+    // Rank 1 hears of epoch 2 first; its call to rank 0 waits until rank 0 re-forms too.
+    const bAddress = b!.address as string;
+    const aAddress = a!.address as string;
+    const reconnectB = b!.connect({ rank: 1, worldSize: 2, membershipEpoch: 2, left: aAddress });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await a!.connect({ rank: 0, worldSize: 2, membershipEpoch: 2, left: bAddress });
+    await reconnectB;
+    // Epoch 1's collective fails: closed by the re-forming, or refused by a rank already at epoch 2.
+    expect(await stale).toMatchObject({ code: expect.stringMatching(/^RING_(CLOSED|BAD_HELLO)$/), message: expect.stringMatching(/epoch 2/) });
+    const data = [seeded(33, 1), seeded(33, 2)];
+    await Promise.all([a!.allReduce(data[0] as Float32Array), b!.allReduce(data[1] as Float32Array)]);
+    expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+    await closeAll([a!, b!]);
+  });
+
   test('options are checked', () => {
     expect(() => new RingAllReduce({ chunkBytes: 6 })).toThrow(/chunkBytes must be a multiple of 4, got 6/);
     expect(() => new RingAllReduce({ chunkBytes: 8 * 1024 * 1024 })).toThrow(/exceeds maxMessageBytes 4194304/);

@@ -36,7 +36,8 @@ test('a bad hello is refused with a status naming the problem; the server keeps 
   await rank0.connect({ rank: 0, worldSize: 2, membershipEpoch: 1, left: address1 });
   const cases: [string, Buffer, status, RegExp][] = [
     ['protocol version', hello({ protocolVersion: 2 }), status.FAILED_PRECONDITION, /protocol version 2, this worker speaks 1/],
-    ['membership epoch', hello({ membershipEpoch: 7 }), status.FAILED_PRECONDITION, /membership epoch 7 with world size 2, this worker is at epoch 1/],
+    ['stale membership epoch', hello({ membershipEpoch: 0 }), status.FAILED_PRECONDITION, /membership epoch 0 with world size 2, this worker is at epoch 1/],
+    ['world size', hello({ worldSize: 3 }), status.FAILED_PRECONDITION, /membership epoch 1 with world size 3, this worker is at epoch 1 with world size 2/],
     ['not the right neighbour', hello({ receiverRank: 0 }), status.PERMISSION_DENIED, /rank 0 sends only to its right neighbour, rank 1/],
     ['garbage', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f]), status.INVALID_ARGUMENT, /is not a loom.v1.RingHello/],
   ];

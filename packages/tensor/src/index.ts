@@ -32,7 +32,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export type { BackwardOptions } from './autograd/engine';
 
 // Memory
-export { scope, steps, stepsAsync, beginStep, scopeDepth } from './memory/scope';
+export { scope, steps, stepsAsync, beginStep, beginScope, scopeDepth } from './memory/scope';
 export { memoryStats } from './memory/stats';
 export type { MemoryStats } from './memory/stats';
 
@@ -56,6 +56,16 @@ export { reshape, view, flatten, unflatten, transpose, t, permute, squeeze, unsq
 export { eq, ne, gt, lt, ge, le, logicalAnd, logicalOr, logicalNot, isnan, isfinite, where } from './ops/compare';
 export { matmul, linear } from './ops/matmul';
 export { oneHot, indexSelect, gather, select } from './ops/indexing';
+export { softmaxCrossEntropy } from './ops/cross-entropy';
+export type { SoftmaxCrossEntropyOptions } from './ops/cross-entropy';
 export { to, float, int, long, bool, detach, clone, contiguous } from './ops/cast';
 export { zero_, fill_, copy_, add_, sub_, mul_, div_, uniform_, normal_ } from './ops/inplace';
 export type { TensorOrScalar, Scalar } from './ops/operand';
+
+// Convolution and pooling (NCHW, as PyTorch)
+export { conv1d, conv2d } from './ops/conv';
+export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
+export type { Pair } from './ops/conv-args';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d } from './ops/pool';
+export type { MaxPool1dOptions, MaxPool2dOptions, AvgPool1dOptions, AvgPool2dOptions } from './ops/pool';
+export { adaptiveAvgPool2d } from './ops/pool-adaptive';

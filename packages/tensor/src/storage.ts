@@ -7,16 +7,23 @@
  * needs it for backward, exactly as PyTorch's saved tensors outlive Python variables.
  *
  * Values created before the backend is ready (a model built at module top level) wait
- * on the host and move to the backend on first use.
+ * on the host and move to the backend on first use. Host values may also be deferred:
+ * a function that writes them (ToTensor's byte conversion), run only when they are
+ * needed, or straight into a batch by {@link Storage.copyHostTo}.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertReady } from './backend/backend';
-import type { DType, TypedArray } from './dtype';
+import { allocate, type DType, type TypedArray } from './dtype';
+import { sizeOf } from './shape';
+
+/** Writes a tensor's values (all of them) into `out` from index `offset`. */
+export type HostFill = (out: TypedArray, offset: number) => void;
 
 /** @internal */
 export class Storage {
   private tfValue: tf.Tensor | null;
   private host: TypedArray | null;
+  private fill: HostFill | null = null;
   private refs = 1;
 
   private constructor(
@@ -39,20 +46,46 @@ export class Storage {
     return new Storage(null, values, shape, dtype);
   }
 
-  /** The TensorFlow.js tensor, moved to the backend on first use. */
+  /** Host values that `fill` writes when they are first needed. */
+  static fromHostFill(fill: HostFill, shape: readonly number[], dtype: DType): Storage {
+    const storage = new Storage(null, null, shape, dtype);
+    storage.fill = fill;
+    return storage;
+  }
+
+  /** The host values, written now if they were deferred; null once on the backend. */
+  private hostValues(): TypedArray | null {
+    if (this.fill !== null) {
+      const values = allocate(this.dtype, sizeOf(this.shape));
+      this.fill(values, 0);
+      this.fill = null;
+      this.host = values;
+    }
+    return this.host;
+  }
+
+  /**
+   * The TensorFlow.js tensor, moved to the backend on first use. Tensors reach it
+   * through `Tensor.value`, which registers them for collection at that point.
+   */
   get value(): tf.Tensor {
     if (this.tfValue === null) {
       assertReady('tensor');
       // keep: the first use may happen inside an op's tf.tidy, which must not dispose it.
-      this.tfValue = tf.keep(tf.tensor(this.host as TypedArray, this.shape as number[], this.dtype));
+      this.tfValue = tf.keep(tf.tensor(this.hostValues() as TypedArray, this.shape as number[], this.dtype));
       this.host = null;
     }
     return this.tfValue;
   }
 
+  /** Whether the values wait on the host (no backend memory is held yet). */
+  get onHost(): boolean {
+    return this.tfValue === null;
+  }
+
   /** A copy of the values as a typed array (never a view the caller could corrupt). */
   read(): TypedArray {
-    if (this.tfValue === null) return (this.host as TypedArray).slice();
+    if (this.tfValue === null) return (this.hostValues() as TypedArray).slice();
     const values = this.tfValue.dataSync() as TypedArray;
     // The wasm and tensorflow backends return a fresh copy; the cpu backend returns
     // its own backing array, which must not escape.
@@ -61,7 +94,18 @@ export class Storage {
 
   /** The values as the kernels hold them, without a copy when they are on the host. */
   peekHost(): TypedArray | null {
-    return this.host;
+    return this.tfValue === null ? this.hostValues() : null;
+  }
+
+  /**
+   * Writes the host values into `out` from `offset` (deferred ones straight there,
+   * without making them first) and returns true; false when they are on the backend.
+   */
+  copyHostTo(out: TypedArray, offset: number): boolean {
+    if (this.tfValue !== null) return false;
+    if (this.fill !== null) this.fill(out, offset);
+    else out.set(this.host as TypedArray, offset);
+    return true;
   }
 
   get alive(): boolean {
@@ -79,6 +123,7 @@ export class Storage {
       this.tfValue?.dispose();
       this.tfValue = null;
       this.host = null;
+      this.fill = null;
     }
   }
 }

@@ -15,7 +15,7 @@ import { isFloating } from './dtype';
 import { AutogradError, DTypeError, TensorDisposedError, formatShape } from './errors';
 import { setTensorCheck, track } from './memory/scope';
 import { sizeOf } from './shape';
-import { Storage } from './storage';
+import { Storage, type HostFill } from './storage';
 
 /** Nested arrays of numbers or booleans, as `tensor()` accepts and `toArray()` returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -37,6 +37,11 @@ interface StorageCell {
 /**
  * Safety net for tensors dropped outside every scope: when the JavaScript object is
  * collected, its memory is released. Scopes remain the deterministic mechanism.
+ *
+ * Only tensors that hold backend memory or an autograd node are registered: values
+ * still on the host (a dataset's samples, a batch built in a worker) are ordinary
+ * garbage-collected arrays, and registering each sample costs more than making it.
+ * A host tensor registers when its values move to the backend ({@link Tensor.value}).
  */
 const collector = new FinalizationRegistry<StorageCell>((cell) => {
   cell.storage.release();
@@ -71,7 +76,8 @@ export class Tensor {
   private releasedBecause: string | null = null;
   private kept = false;
   private retains = false;
-  private hooks: PostAccumulateGradHook[] = [];
+  private hooks: PostAccumulateGradHook[] | null = null;
+  private registered = false;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(storage: Storage, requiresGrad = false, gradFn: GradNode | null = null) {
@@ -80,8 +86,15 @@ export class Tensor {
     this.dtype = storage.dtype;
     this.requires = requiresGrad;
     liveTensors++;
-    collector.register(this, this.cell, this.cell);
+    if (!storage.onHost || gradFn !== null) this.register();
     track(this);
+  }
+
+  /** Registers with the collector (once), now that there is memory it must release. */
+  private register(): void {
+    if (this.registered) return;
+    this.registered = true;
+    collector.register(this, this.cell, this.cell);
   }
 
   /** The op that produced this tensor (null for leaves). @internal */
@@ -91,6 +104,7 @@ export class Tensor {
 
   set gradFn(node: GradNode | null) {
     this.cell.node = node;
+    if (node !== null) this.register();
   }
 
   /** Wraps a kernel output as a new tensor. @internal */
@@ -101,6 +115,11 @@ export class Tensor {
   /** Wraps host values as a new tensor. @internal */
   static fromHost(values: TypedArray, shape: readonly number[], dtype: DType, requiresGrad = false): Tensor {
     return new Tensor(Storage.fromHost(values, shape, dtype), requiresGrad);
+  }
+
+  /** A new tensor whose host values `fill` writes when first needed (see `Storage.fromHostFill`). @internal */
+  static fromHostFill(fill: HostFill, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(Storage.fromHostFill(fill, shape, dtype));
   }
 
   // ---- memory -------------------------------------------------------------------
@@ -116,9 +135,11 @@ export class Tensor {
     return this.cell.storage;
   }
 
-  /** The TensorFlow.js value, checked to be alive. @internal */
+  /** The TensorFlow.js value, checked to be alive (host values move to the backend here). @internal */
   value(op: string): tf.Tensor {
-    return this.storage(op).value;
+    const value = this.storage(op).value;
+    this.register();
+    return value;
   }
 
   /** Replaces the values in place (optimizer updates, `copy_`, `zero_`). @internal */
@@ -130,6 +151,7 @@ export class Tensor {
     }
     this.cell.storage = Storage.fromTf(value);
     old.release();
+    this.register();
     return this;
   }
 
@@ -153,7 +175,7 @@ export class Tensor {
   release(reason: string): void {
     if (this.releasedBecause !== null) return;
     this.releasedBecause = reason;
-    collector.unregister(this.cell);
+    if (this.registered) collector.unregister(this.cell);
     this.cell.storage.release();
     this.cell.node?.drop();
     liveTensors--;
@@ -277,17 +299,19 @@ export class Tensor {
     if (!this.isLeaf) {
       throw new AutogradError('registerPostAccumulateGradHook: post accumulate grad hooks can only be registered on leaf tensors');
     }
-    this.hooks.push(hook);
+    const hooks = (this.hooks ??= []);
+    hooks.push(hook);
     return {
       remove: () => {
-        const i = this.hooks.indexOf(hook);
-        if (i !== -1) this.hooks.splice(i, 1);
+        const i = hooks.indexOf(hook);
+        if (i !== -1) hooks.splice(i, 1);
       },
     };
   }
 
   /** @internal */
   runPostAccumulateHooks(): void {
+    if (this.hooks === null) return;
     for (const hook of this.hooks) hook(this);
   }
 
@@ -328,6 +352,23 @@ export class Tensor {
    */
   hostView(): TypedArray | null {
     return this.storage('hostView').peekHost();
+  }
+
+  /**
+   * Whether the values are still on the host (no kernel has used the tensor), so that
+   * {@link copyHostInto} can write them into a batch. @internal
+   */
+  get isOnHost(): boolean {
+    return this.storage('isOnHost').onHost;
+  }
+
+  /**
+   * Writes the values into `out` from `offset` when they are on the host (values made
+   * on demand, as ToTensor's, are written there directly) and returns true; returns
+   * false, writing nothing, once they are on the backend. @internal
+   */
+  copyHostInto(out: TypedArray, offset: number): boolean {
+    return this.storage('copyHostInto').copyHostTo(out, offset);
   }
 
   /** The value of a one-element tensor as a number (`true`/`false` become 1/0). */

@@ -125,12 +125,19 @@ export class CoordinatorClient {
     if (!(joined.heartbeatIntervalMs > 0)) throw new CoordinatorConfigError(`startHeartbeats: heartbeatIntervalMs must be positive, got ${joined.heartbeatIntervalMs}`);
     const lease = { workerId: joined.workerId, leaseId: joined.leaseId };
     const state = hooks.state ?? (() => ({ membershipEpoch: joined.membershipEpoch, step: 0 }));
+    let stopped = false;
     const timer = setInterval(() => {
-      this.heartbeat(lease, state(), joined.heartbeatIntervalMs).catch(hooks.onError);
+      this.heartbeat(lease, state(), joined.heartbeatIntervalMs).catch((e: Error) => {
+        // A beat still in flight when the loop stops (the channel closing) is no failure.
+        if (!stopped) hooks.onError(e);
+      });
     }, joined.heartbeatIntervalMs);
     // Heartbeats alone must not keep a finished worker process alive.
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   /**

@@ -277,10 +277,8 @@ export class Collective {
 
   /** Whether some chunk this rank needs has not arrived from the left neighbour yet. */
   get awaitsLeft(): boolean {
-    return this.buckets.some((b) => !b.done.settled && b.transfers.some((t, i) => {
-      const c = b.cursors[i] as Cursor;
-      return !(c.chunks > 0 && c.next === t.end);
-    }));
+    const arrived = (c: Cursor, t: ExpectedTransfer): boolean => c.chunks > 0 && c.next === t.end;
+    return this.buckets.some((b) => !b.done.settled && b.transfers.some((t, i) => !arrived(b.cursors[i] as Cursor, t)));
   }
 
   /** What this rank still waits for, for timeout messages. */

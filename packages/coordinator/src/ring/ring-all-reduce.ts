@@ -306,8 +306,8 @@ export class RingAllReduce implements OutboundSink {
   /** @internal OutboundSink: the right neighbour asks for the stream. */
   onSubscribe(stream: OutboundStream): void {
     const t = this.topology;
-    if (!t) {
-      // The neighbour got its JoinResponse first: decide once this rank connects.
+    if (!t || stream.hello.membershipEpoch > t.membershipEpoch) {
+      // The neighbour heard of the (new) membership first: decide once this rank connects.
       this.waitingSubscribers.add(stream);
       return;
     }

@@ -4,14 +4,15 @@
  *
  * NOTE [Batches without a backend]
  * Pooled DataLoader workers never start a TensorFlow.js backend. When every sample
- * tensor of a field still holds its values on the host (`hostView()` is not null: the
+ * tensor of a field still holds its values on the host (`isOnHost`: the
  * tensors that transforms and built-in datasets make), the batch is built there: one
- * typed array of `batchSize * numel` per field, filled with `set`, wrapped as a tensor
- * without a copy. Only when a sample tensor already lives on a backend is it `stack`ed.
+ * typed array of `batchSize * numel` per field, each sample's values written into it
+ * (ToTensor's computed right there), wrapped as a tensor without a copy. Only when a
+ * sample tensor already lives on a backend is it `stack`ed.
  */
-import { Tensor, stack, type DType, type TypedArray } from '@loom/tensor';
+import { Tensor, stack, type DType } from '@loom/tensor';
 import { CollateError } from '../errors';
-import { allocateFor, hostTensor } from '../internal/host-tensor';
+import { allocateFor, allocateUnfilled, hostTensor } from '../internal/host-tensor';
 import { describe, isPlainObject } from '../internal/values';
 
 /** int32's range: integers beyond it have no Loom dtype (PyTorch would make int64). */
@@ -91,19 +92,28 @@ function collateTensors(values: unknown[], field: string): Tensor {
     if (v.dtype !== first.dtype) {
       throw new CollateError(at(i, field), `defaultCollate: ${at(i, field)} is a ${v.dtype} tensor but ${at(0, field)} is ${first.dtype}: the tensors of a field must share their dtype`);
     }
-    if (v.shape.length !== shape.length || v.shape.some((d, k) => d !== shape[k])) {
+    if (!sameShape(v.shape, shape)) {
       throw new CollateError(
         at(i, field),
         `defaultCollate: stack expects each tensor to be equal size, but got [${shape.join(', ')}] at ${at(0, field)} and [${v.shape.join(', ')}] at ${at(i, field)}`,
       );
     }
-    if (onHost && v.hostView() === null) onHost = false;
+    if (onHost && !v.isOnHost) onHost = false;
   });
   const tensors = values as Tensor[];
   if (!onHost) return stack(tensors, 0);
-  const out = allocateFor(first.dtype, values.length * numel);
-  tensors.forEach((t, i) => out.set(t.hostView() as TypedArray, i * numel));
+  const out = allocateUnfilled(first.dtype, values.length * numel);
+  for (let i = 0; i < tensors.length; i++) {
+    // Every sample writes its part (none is left unwritten); none moved to a backend since the check above.
+    if (!(tensors[i] as Tensor).copyHostInto(out, i * numel)) return stack(tensors, 0);
+  }
   return hostTensor(out, [values.length, ...shape], first.dtype);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** The dtype of a typed array's values in a batch (Loom has float32, int32 and bool). */

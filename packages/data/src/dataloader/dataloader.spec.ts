@@ -1,6 +1,8 @@
 import { Generator, Tensor, manualSeed, ready, tensor } from '@loom/tensor';
 import { Dataset, IterableDataset } from '../dataset/dataset';
 import { BatchSampler } from '../sampler/batch-sampler';
+import { ToTensor } from '../transforms/to-tensor';
+import { HostImage } from '../vision/host-image';
 import { SequentialSampler } from '../sampler/sequential-sampler';
 import { DataLoader } from './dataloader';
 
@@ -63,6 +65,60 @@ describe('DataLoader (single process)', () => {
     expect(await batches(new DataLoader(new Range(4, true), { batchSize: 3 }))).toEqual([[0, 1, 2], [3]]);
     expect(await batches(new DataLoader(new Stream(5), { batchSize: 2 }))).toEqual([[0, 1], [2, 3], [4]]);
     expect(await batches(new DataLoader(new Stream(5), { batchSize: 2, dropLast: true }))).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('releases the samples once collated and keeps the batch through its step, with sync and async getItem', async () => {
+    // ToTensor's samples (host values, written straight into the batch).
+    class Images extends Dataset<[Tensor, number]> {
+      readonly made: Tensor[] = [];
+      constructor(readonly asyncEvery: number) {
+        super();
+      }
+      getItem(i: number): [Tensor, number] | Promise<[Tensor, number]> {
+        const image = new ToTensor().forward(new HostImage(Uint8Array.of(i, 2 * i, 3 * i, 255), 2, 2));
+        this.made.push(image);
+        return i % this.asyncEvery === this.asyncEvery - 1 ? new Promise((done) => setTimeout(() => done([image, i]), 1)) : [image, i];
+      }
+      get length(): number {
+        return 7;
+      }
+    }
+    for (const asyncEvery of [Infinity, 3]) {
+      const dataset = new Images(asyncEvery);
+      const seen: [Tensor, Tensor][] = [];
+      const labels: unknown[] = [];
+      for await (const [X, y] of new DataLoader(dataset, { batchSize: 3 })) {
+        labels.push(y!.toArray());
+        expect(X!.isDisposed).toBe(false);
+        // Synchronous samples went when their batch was made; after an async one, with the step.
+        if (asyncEvery === Infinity) expect(dataset.made.every((t) => t.isDisposed)).toBe(true);
+        seen.push([X!, y!]);
+      }
+      expect(seen.map(([X]) => X.shape)).toEqual([[3, 1, 2, 2], [3, 1, 2, 2], [1, 1, 2, 2]]);
+      expect(labels).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+      expect(Array.from(seen[2]![0].hostView()!)).toEqual([6, 12, 18, 255].map((v) => Math.fround(v / 255)));
+      expect(dataset.made.every((t) => t.isDisposed)).toBe(true);
+      expect(seen.slice(0, -1).every(([X, y]) => X.isDisposed && y.isDisposed)).toBe(true);
+    }
+  });
+
+  it('keeps samples that kernels already used until the step ends (they were stacked)', async () => {
+    class OnBackend extends Dataset<Tensor> {
+      readonly made: Tensor[] = [];
+      getItem(i: number): Tensor {
+        const t = tensor([i, i]).add(0); // on the backend
+        this.made.push(t);
+        return t;
+      }
+      get length(): number {
+        return 4;
+      }
+    }
+    const dataset = new OnBackend();
+    for await (const X of new DataLoader(dataset, { batchSize: 2 })) {
+      expect((X as Tensor).isOnHost).toBe(false);
+      expect(dataset.made.slice(-2).every((t) => !t.isDisposed)).toBe(true);
+    }
   });
 
   it('uses a custom collateFn on the samples', async () => {

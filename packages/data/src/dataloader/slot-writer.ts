@@ -10,7 +10,7 @@
  */
 import { Tensor, type DType } from '@loom/tensor';
 import { isPlainObject } from '../internal/values';
-import { alignUp, arrayClass, hostValues, type EncodedValue } from './batch-codec';
+import { alignUp, arrayClass, type EncodedValue } from './batch-codec';
 import type { SlotRef } from './worker-protocol';
 
 /** The structure of one sample, read from the first sample of a batch. */
@@ -30,7 +30,7 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function layoutOf(sample: unknown, depth: number): Layout | null {
   if (sample instanceof Tensor) {
-    if (sample.hostView() === null) return null;
+    if (!sample.isOnHost) return null;
     return { k: 'tensor', shape: sample.shape, dtype: sample.dtype, numel: sample.numel() };
   }
   if (ArrayBuffer.isView(sample)) {
@@ -60,7 +60,7 @@ function conforms(sample: unknown, layout: Layout): boolean {
         sample.dtype === layout.dtype &&
         sample.shape.length === layout.shape.length &&
         sample.shape.every((d, i) => d === layout.shape[i]) &&
-        sample.hostView() !== null
+        sample.isOnHost
       );
     case 'typed':
       return sample instanceof layout.ctor && (sample as unknown as ArrayLike<number>).length === layout.numel;
@@ -148,7 +148,8 @@ export function stackIntoSlot(samples: readonly unknown[], slot: SlotRef | null)
       case 'tensor': {
         const byteOffset = cursor;
         const out = new (arrayClass(l.dtype))(slot.buffer, slot.byteOffset + byteOffset, n * l.numel);
-        for (let i = 0; i < n; i++) out.set(hostValues(values[i] as Tensor), i * l.numel);
+        // conforms() checked that every sample is on the host: this writes each one.
+        for (let i = 0; i < n; i++) (values[i] as Tensor).copyHostInto(out, i * l.numel);
         cursor += alignUp(out.byteLength);
         return { t: 'slot', shape: [n, ...l.shape], dtype: l.dtype, byteOffset };
       }

@@ -16,6 +16,16 @@ export function hostTensor(values: TypedArray, shape: readonly number[], dtype: 
   return Tensor.fromHost(values, shape, dtype);
 }
 
+/**
+ * A tensor whose values `fill` writes when they are first needed: a batch built by
+ * `defaultCollate` gets them written straight into its array, so a sample made this
+ * way (ToTensor's) costs no array of its own.
+ * @internal
+ */
+export function lazyHostTensor(fill: (out: TypedArray, offset: number) => void, shape: readonly number[], dtype: DType): Tensor {
+  return Tensor.fromHostFill(fill, shape, dtype);
+}
+
 /** A zeroed typed array for `dtype`'s values. @internal */
 export function allocateFor(dtype: DType, length: number): TypedArray {
   switch (dtype) {
@@ -25,6 +35,24 @@ export function allocateFor(dtype: DType, length: number): TypedArray {
       return new Int32Array(length);
     case 'bool':
       return new Uint8Array(length);
+  }
+}
+
+/**
+ * A typed array for `dtype`'s values that the caller writes entirely (a batch that
+ * defaultCollate fills sample by sample): its memory is not zeroed first, which spares
+ * a pass over every batch (about 10 us for 64 Fashion-MNIST images, measured).
+ * @internal
+ */
+export function allocateUnfilled(dtype: DType, length: number): TypedArray {
+  const bytes = Buffer.allocUnsafeSlow(length * (dtype === 'bool' ? 1 : 4));
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+    case 'int32':
+      return new Int32Array(bytes.buffer, bytes.byteOffset, length);
+    case 'bool':
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Tensor, backendInfo, fromArray } from '@loom/tensor';
 import { goldens } from '../../test/fixtures/goldens';
+import { defaultCollate } from '../collate/default-collate';
 import { HostImage } from '../vision/host-image';
 import { recreateFromSpec } from '../worker-spec';
 import { Normalize } from './normalize';
@@ -23,6 +24,17 @@ describe('ToTensor', () => {
     const out = new ToTensor().forward(rgb);
     expect(out.shape).toEqual([3, 1, 2]);
     expect(Array.from(out.hostView()!)).toEqual([0, 153, 51, 204, 102, 255].map((v) => Math.fround(v / 255)));
+  });
+
+  it('writes its values when needed: straight into a defaultCollate batch, or on first read', () => {
+    const images = [0, 1, 2].map((k) => new HostImage(Uint8Array.from({ length: 12 }, (_, i) => (i * 37 + k * 91) % 256), 2, 2, 3));
+    const samples = images.map((img) => new ToTensor().forward(img));
+    expect(samples.every((s) => s.isOnHost)).toBe(true);
+    const batch = defaultCollate(samples) as Tensor;
+    expect(batch.shape).toEqual([3, 3, 2, 2]);
+    const eager = images.flatMap((img) => [0, 1, 2].flatMap((c) => [0, 1, 2, 3].map((p) => Math.fround(img.data[p * 3 + c]! / 255))));
+    expect(Array.from(batch.hostView()!)).toEqual(eager);
+    expect(Array.from(samples[1]!.hostView()!)).toEqual(eager.slice(12, 24));
   });
 
   it('refuses a tensor with a hint', () => {

@@ -6,7 +6,8 @@
  *      `@tensorflow/tfjs-node` (device `cpu`), when installed. Their install script
  *      downloads libtensorflow, so on machines without that download they are absent.
  *   2. `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK, SIMD), the default that works
- *      everywhere Node runs.
+ *      everywhere Node runs; on several threads with `LOOM_WASM_THREADS=N` (see
+ *      NOTE [wasm threads in Node] in `wasm-threads.ts`).
  *   3. `cpu`: `@tensorflow/tfjs-backend-cpu`, pure JavaScript, the last resort.
  *
  * The wasm backend initialises asynchronously (it compiles a WebAssembly module), so
@@ -17,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors';
 import { log } from './log';
+import { startWasm, wasmThreadCount, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend name accepted by `LOOM_BACKEND` and {@link setBackend}. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -94,7 +96,9 @@ function describe(name: BackendName): BackendInfo {
   }
   if (name === 'wasm') {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    return { name, tfjsName: 'wasm', device: 'cpu', description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, 1 thread)` };
+    const threads = wasmThreadsInUse();
+    const description = `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    return { name, tfjsName: 'wasm', device: 'cpu', description };
   }
   return { name, tfjsName: 'cpu', device: 'cpu', description: 'cpu (pure JavaScript)' };
 }
@@ -109,7 +113,7 @@ async function activate(name: BackendName): Promise<BackendInfo> {
   } else {
     require('@tensorflow/tfjs-backend-cpu');
   }
-  const ok = await tf.setBackend(name === 'tensorflow' ? 'tensorflow' : name);
+  const ok = name === 'wasm' ? await startWasm(wasmThreadCount()) : await tf.setBackend(name);
   if (!ok) throw new BackendError(`backend '${name}' failed to initialise`);
   await tf.ready();
   return describe(name);
@@ -120,6 +124,8 @@ async function chooseBackend(): Promise<BackendInfo> {
   // Loom reports the chosen backend itself, once.
   tf.enableProdMode();
   const forced = requestedBackend();
+  // A bad LOOM_WASM_THREADS is a configuration error, not a reason to fall back to cpu.
+  wasmThreadCount();
   const order: BackendName[] = forced
     ? [forced]
     : loadTensorflowPackage() !== null

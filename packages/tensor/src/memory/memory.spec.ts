@@ -5,6 +5,7 @@
  */
 import {
   TensorDisposedError,
+  beginScope,
   beginStep,
   gather,
   linear,
@@ -126,6 +127,30 @@ describe.each(['wasm', 'cpu'] as const)('memory on %s', (backend) => {
     const end = beginStep('manual step');
     expect((last as Tensor).isDisposed).toBe(true);
     end();
+  });
+
+  test('beginScope releases what was made since, except what its end keeps, or hands all of it on', () => {
+    let kept: Tensor | null = null;
+    let dropped: Tensor | null = null;
+    let handedOn: Tensor | null = null;
+    const outer = scope(() => {
+      const end = beginScope('fetch');
+      kept = tensor([1, 2]);
+      dropped = tensor([3]).add(1);
+      end([kept]);
+      expect((dropped as Tensor).isDisposed).toBe(true);
+      expect(() => (dropped as Tensor).item()).toThrow(/released at the end of fetch/);
+      expect((kept as Tensor).isDisposed).toBe(false);
+      const endAll = beginScope('fetch 2');
+      handedOn = tensor([5]);
+      endAll('all');
+      expect((handedOn as Tensor).isDisposed).toBe(false);
+      return (kept as Tensor).sum();
+    });
+    // Kept and handed-on tensors moved to the enclosing scope, which released them.
+    expect(outer.item()).toBe(3);
+    expect((kept as Tensor | null)?.isDisposed).toBe(true);
+    expect((handedOn as Tensor | null)?.isDisposed).toBe(true);
   });
 
   test('scope() with an async function releases temporaries made across awaits and keeps the result', async () => {

@@ -58,14 +58,15 @@ export class Scope {
     }
   }
 
-  close(keepSet?: Set<Tensor>): void {
+  /** Releases the tensors, except those in `keepSet` (or all, with `'all'`), which move to the enclosing scope. */
+  close(keepSet?: Set<Tensor> | 'all'): void {
     if (this.closed) return;
     this.closed = true;
     const reason = `released at the end of ${this.name}`;
     const parent = stack[stack.length - 1];
     const release = (t: Tensor): void => {
       if (t.isKept || t.isDisposed) return;
-      if (keepSet?.has(t)) parent?.add(t);
+      if (keepSet === 'all' || keepSet?.has(t)) parent?.add(t);
       else t.release(reason);
     };
     for (const t of this.strong) release(t);
@@ -95,7 +96,7 @@ export function openScope(name: string, weak = false): Scope {
 }
 
 /** Closes a scope opened by {@link openScope}, keeping `keepSet` alive in the parent. @internal */
-export function closeScope(s: Scope, keepSet?: Set<Tensor>): void {
+export function closeScope(s: Scope, keepSet?: Set<Tensor> | 'all'): void {
   const i = stack.lastIndexOf(s);
   if (i !== -1) stack.splice(i, 1);
   s.close(keepSet);
@@ -268,6 +269,24 @@ export function beginStep(name = 'step'): () => void {
   releaseDeferred();
   const s = openScope(name);
   return () => closeScope(s);
+}
+
+/**
+ * Opens a scope by hand, for work that cannot be one function given to {@link scope}
+ * (a DataLoader that may have to stop half-way through a batch to await a sample).
+ * Returns the function that closes it: the tensors created since are released, except
+ * those in `keep`, which move to the enclosing scope; `'all'` moves every one.
+ *
+ * @example
+ * ```ts
+ * const end = beginScope('fetch');
+ * const batch = defaultCollate(indices.map((i) => dataset.getItem(i)));
+ * end([batch[0], batch[1]]); // the samples are released, the batch lives on
+ * ```
+ */
+export function beginScope(name = 'beginScope()'): (keep?: Iterable<Tensor> | 'all') => void {
+  const s = openScope(name);
+  return (keep) => closeScope(s, keep === 'all' ? 'all' : keep === undefined ? undefined : new Set(keep));
 }
 
 /** Number of scopes open now (for tests and diagnostics). */

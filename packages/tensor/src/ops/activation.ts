@@ -1,6 +1,7 @@
 /** Activations: `relu leakyRelu sigmoid tanh gelu softmax logSoftmax`. */
 import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
+import { reluGrad } from '../kernels/relu-grad';
 import { normalizeDim } from '../shape';
 import type { Tensor } from '../tensor';
 import { expectTensor, floatOf } from './operand';
@@ -11,7 +12,7 @@ import { unary } from './unary';
  * PyTorch's `threshold_backward` (zero where `out <= 0`). @example `relu(x)`
  */
 export function relu(input: Tensor): Tensor {
-  return unary('relu', input, (x) => tf.relu(x), (g, _x, out) => tf.where(tf.lessEqual(out, 0), tf.zerosLike(g), g), 'output');
+  return unary('relu', input, (x) => tf.relu(x), (g, _x, out) => reluGrad(g, out), 'output');
 }
 
 /** `x` for x > 0, else `negativeSlope * x` (PyTorch's default slope 0.01). @example `leakyRelu(x, 0.1)` */
@@ -101,16 +102,15 @@ function alongDim(name: string, input: Tensor, dim: number, forward: (x: tf.Tens
  * ```
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  return alongDim(
-    'logSoftmax',
-    input,
-    dim,
-    (x, d) => {
-      const shifted = tf.sub(x, tf.max(x, d, true));
-      return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), d, true)));
-    },
-    (g, y, d) => tf.sub(g, tf.mul(tf.exp(y), tf.sum(g, d, true))),
-  );
+  return alongDim('logSoftmax', input, dim, logSoftmaxValue, (g, y, d) => tf.sub(g, tf.mul(tf.exp(y), tf.sum(g, d, true))));
+}
+
+/** logSoftmax's kernels on a kernel value (softmaxCrossEntropy shares them, for the same numbers). @internal */
+export function logSoftmaxValue(x: tf.Tensor, d: number): tf.Tensor {
+  return tf.tidy(() => {
+    const shifted = tf.sub(x, tf.max(x, d, true));
+    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), d, true)));
+  });
 }
 
 /**

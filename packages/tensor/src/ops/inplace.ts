@@ -11,6 +11,7 @@ import { broadcastShapes, sameShape } from '../shape';
 import { allocate, type TypedArray } from '../dtype';
 import { Tensor } from '../tensor';
 import { defaultGenerator, type Generator } from '../random';
+import { scaledUpdate } from '../kernels/scaled-update';
 import { expandTo } from './broadcast-grad';
 import { expectTensor, operand, type TensorOrScalar } from './operand';
 
@@ -93,13 +94,13 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
 /** `x += alpha * other`. @example `p.add_(g, { alpha: -lr })` */
 export function add_(x: Tensor, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
-  return updateWith(x, other, 'add_', (a, b) => (alpha === 1 ? tf.add(a, b) : tf.add(a, tf.mul(b, alpha))));
+  return updateWith(x, other, 'add_', (a, b) => (alpha === 1 ? tf.add(a, b) : scaledUpdate(a, b, alpha, 1)));
 }
 
 /** `x -= alpha * other`. @example `p.sub_(g, { alpha: lr })` */
 export function sub_(x: Tensor, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
-  return updateWith(x, other, 'sub_', (a, b) => (alpha === 1 ? tf.sub(a, b) : tf.sub(a, tf.mul(b, alpha))));
+  return updateWith(x, other, 'sub_', (a, b) => (alpha === 1 ? tf.sub(a, b) : scaledUpdate(a, b, alpha, -1)));
 }
 
 /** `x *= other`. @example `buf.mul_(momentum)` */

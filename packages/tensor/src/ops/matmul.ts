@@ -8,6 +8,14 @@
  * therefore transpose explicitly, and `linear` computes `(W @ x^T)^T` so that only the
  * small activation-sized operands are ever transposed, never the weight matrix. On the
  * tensorflow backend the flags are free and are used instead.
+ *
+ * XNNPACK also repacks the right operand of every product into its own layout (about
+ * 4.5 ns an element here: tfjs caches the packed operand per tensor, and weights are
+ * new tensors after every optimizer step). `linear`'s input gradient `g @ W` would
+ * pack the whole weight; where the batch is small next to the weight, the same
+ * numbers come from `(W^T @ g^T)^T`, which packs only `g^T` (see
+ * {@link gradInputTransposed}). Both orders accumulate each dot product in the same
+ * order, so the results are bit for bit equal.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
@@ -15,16 +23,38 @@ import { backendInfo } from '../backend/backend';
 import { ShapeError, formatShape } from '../errors';
 import { broadcastShapes, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
+import { hasHostKernel } from '../kernels/host-kernel';
+import { sumDim0 } from '../kernels/sum-dim0';
+import { TRANSPOSE_2D, transpose2d, transposeAddBias } from '../kernels/transpose';
 import { expandTo, unbroadcast } from './broadcast-grad';
-import { matMul, sumOver } from './kernels';
+import { matMul } from './kernels';
 import { expectTensor } from './operand';
 
 function transposeFlagsAreFast(): boolean {
   return backendInfo()?.name === 'tensorflow';
 }
 
+/** XNNPACK's cost to pack one element of a product's right operand, in ns (measured, wasm SIMD). */
+const PACK_NS = 4.5;
+/** A host transpose's cost per element, in ns (measured, kernels/transpose.ts). */
+const TRANSPOSE_NS = 0.75;
+
+/**
+ * Whether `linear`'s input gradient `g @ W` (`g` `[rows, out]`, `W` `[out, in]`) is
+ * cheaper as `(W^T @ g^T)^T` on this backend: on wasm, with the host transpose, when
+ * packing `W` costs more than transposing it, packing `g^T` and transposing the result
+ * (`g^T` is made anyway for the weight's gradient).
+ */
+function gradInputTransposed(rows: number, outF: number, inF: number): boolean {
+  if (backendInfo()?.name !== 'wasm' || !hasHostKernel(TRANSPOSE_2D)) return false;
+  const direct = PACK_NS * outF * inF;
+  const transposed = TRANSPOSE_NS * outF * inF + PACK_NS * outF * rows + TRANSPOSE_NS * rows * inF;
+  return transposed < direct;
+}
+
 /** Swaps the last two dims (a copy). */
 function swapLast(x: tf.Tensor): tf.Tensor {
+  if (x.rank === 2) return transpose2d(x);
   const perm = [...Array(x.rank).keys()];
   perm[x.rank - 1] = x.rank - 2;
   perm[x.rank - 2] = x.rank - 1;
@@ -130,21 +160,36 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   }
   const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outF];
-  const xv = tf.reshape(x.value('linear'), [rows, inF]);
+  // 2-D inputs (the common case) skip the reshapes: each is a kernel call.
+  const flat = x.ndim === 2;
+  const xv = flat ? x.value('linear') : tf.reshape(x.value('linear'), [rows, inF]);
   const wv = w.value('linear');
   const bv = bias ? bias.value('linear') : null;
   const fast = transposeFlagsAreFast();
   const value = tf.tidy(() => {
-    const y = fast ? matMul(xv, wv, false, true) : tf.transpose(matMul(wv, tf.transpose(xv)));
-    return tf.reshape(bv ? tf.add(y, bv) : y, outShape);
+    if (fast) {
+      const y = matMul(xv, wv, false, true);
+      const yb = bv ? tf.add(y, bv) : y;
+      return flat ? yb : tf.reshape(yb, outShape);
+    }
+    const yT = matMul(wv, transpose2d(xv));
+    const y = bv ? transposeAddBias(yT, bv) : transpose2d(yT);
+    return flat ? y : tf.reshape(y, outShape);
   });
   const inputs = bias ? [x, w, bias] : [x, w];
   return record('linear', value, inputs, () => (g) => {
-    const g2 = tf.reshape(g, [rows, outF]);
-    const gx = x.requiresGrad ? tf.reshape(matMul(g2, wv), x.shape as number[]) : null;
-    const gw = w.requiresGrad ? product(g2, xv, true, false) : null;
+    const g2 = flat ? g : tf.reshape(g, [rows, outF]);
+    const viaTransposes = !fast && x.requiresGrad && gradInputTransposed(rows, outF, inF);
+    const gT = !fast && (w.requiresGrad || viaTransposes) ? transpose2d(g2) : null;
+    let gx: tf.Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = viaTransposes ? transpose2d(matMul(transpose2d(wv), gT as tf.Tensor)) : matMul(g2, wv);
+      if (!flat) gx = tf.reshape(gx, x.shape as number[]);
+    }
+    let gw: tf.Tensor | null = null;
+    if (w.requiresGrad) gw = fast ? matMul(g2, xv, true, false) : matMul(gT as tf.Tensor, xv);
     const grads = [gx, gw];
-    if (bias) grads.push(bias.requiresGrad ? sumOver(g2, 0) : null);
+    if (bias) grads.push(bias.requiresGrad ? sumDim0(g2) : null);
     return grads;
-  }, { saved: [w], owned: [xv] });
+  }, flat ? { saved: [w, x] } : { saved: [w], owned: [xv] });
 }

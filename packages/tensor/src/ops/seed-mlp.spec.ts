@@ -4,7 +4,8 @@
  * the weights nn.Linear draws after torch.manual_seed(0)
  * (tools/goldens/make_seed_mlp_goldens.py).
  */
-import { fromArray, gather, linear, logSoftmax, mean, neg, relu, setBackend, unsqueeze, type Tensor } from '../index';
+import { fromArray, gather, linear, logSoftmax, mean, neg, relu, setBackend, softmaxCrossEntropy, unsqueeze, type Tensor } from '../index';
+import { setHostKernelsEnabled } from '../kernels/host-kernel';
 import { expectMatches, mismatches, readFloat32, readJson, type Tolerance } from './testing/goldens';
 
 interface Slice {
@@ -97,5 +98,43 @@ describe.each(['wasm', 'cpu'] as const)('the seed MLP matches PyTorch on %s', (b
     });
     const expectedSums = golden.gradRowSums[name] as number[];
     expect(mismatches(rowSums, expectedSums, false, toleranceFor(expectedSums))).toEqual([]);
+  });
+});
+
+/** Loss and gradients of one step of the seed MLP, as bits (NaN-free here; a Buffer compares fast). */
+function stepBits(loss: (logits: Tensor, y: Tensor) => Tensor): Buffer[] {
+  const params = NAMES.map((name) => {
+    const p = golden.params[name] as Slice & { shape: number[] };
+    return fromArray(slice(p), p.shape, { requiresGrad: true });
+  });
+  const [w1, b1, w2, b2, w3, b3] = params as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+  const [x, y] = batch();
+  const out = loss(linear(relu(linear(relu(linear(x, w1, b1)), w2, b2)), w3, b3), y);
+  out.backward();
+  const bits = (t: Tensor): Buffer => Buffer.from((t.data() as Float32Array).buffer);
+  return [bits(out), ...params.map((p) => bits(p.grad as Tensor))];
+}
+
+function expectSameBits(a: Buffer[], b: Buffer[]): void {
+  expect(a.map((bits, i) => bits.equals(b[i] as Buffer))).toEqual(a.map(() => true));
+}
+
+const gatherLoss = (logits: Tensor, y: Tensor): Tensor => neg(mean(gather(logSoftmax(logits, 1), 1, unsqueeze(y, 1))));
+
+describe.each(['wasm', 'cpu'] as const)('the seed MLP step, fused, on %s', (backend) => {
+  beforeAll(async () => {
+    await setBackend(backend);
+  });
+
+  test("Loom's host kernels and softmaxCrossEntropy change no bit of the loss or of any gradient", () => {
+    const fused = stepBits((logits, y) => softmaxCrossEntropy(logits, y));
+    setHostKernelsEnabled(false);
+    try {
+      // The tfjs kernels alone: the ops as they ran before the host kernels (and linear's transposed input gradient).
+      expectSameBits(fused, stepBits(gatherLoss));
+    } finally {
+      setHostKernelsEnabled(true);
+    }
+    expectSameBits(fused, stepBits(gatherLoss));
   });
 });
