@@ -12,6 +12,7 @@
 import { Tensor, fromArray, type DType, type TypedArray } from '@loom/tensor';
 import { hostTensor } from '../internal/host-tensor';
 import { isPlainObject } from '../internal/values';
+import { alignUp } from './slot-align';
 import type { SlotRef } from './worker-protocol';
 
 /** A batch on its way between threads. */
@@ -22,15 +23,8 @@ export type EncodedValue =
   | { t: 'object'; entries: [string, EncodedValue][] }
   | { t: 'raw'; value: unknown };
 
-/** Each tensor starts at a multiple of 8 bytes in a slot (every dtype's alignment divides it). */
-export const SLOT_ALIGN = 8;
 /** Arrays and objects deeper than this go as raw values (PyTorch's collate recurses without a limit; cycles would not end). */
 const MAX_DEPTH = 32;
-
-/** Rounds a byte count up to {@link SLOT_ALIGN}. */
-export function alignUp(bytes: number): number {
-  return Math.ceil(bytes / SLOT_ALIGN) * SLOT_ALIGN;
-}
 
 /** A typed-array class, as used to view a slot. */
 export interface ViewConstructor {

@@ -138,7 +138,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       checkDatasetForWorkers(dataset, this.numWorkers, datasetName);
       warnIfTooManyWorkers(this.numWorkers);
     }
-    const stats: DataLoaderStats = { poolsStarted: 0, poolsDestroyed: 0, pinnedBuffersAllocated: 0, pinnedBatches: 0, batchBuffersAllocated: 0 };
+    const stats: DataLoaderStats = { poolsStarted: 0, poolsDestroyed: 0, pinnedBuffersAllocated: 0, pinnedBatches: 0, batchBuffersAllocated: 0, hostPlanBatches: 0 };
     this.view = {
       dataset,
       datasetKind: kind,

@@ -14,7 +14,7 @@ import type { WorkerCollate, WorkerFunctionSpec } from './worker-protocol';
  * @example
  * ```ts
  * for await (const batch of loader) { ... }
- * loader.stats(); // { poolsStarted: 1, poolsDestroyed: 1, pinnedBuffersAllocated: 6, pinnedBatches: 934, batchBuffersAllocated: 4 }
+ * loader.stats(); // { poolsStarted: 1, poolsDestroyed: 1, pinnedBuffersAllocated: 6, pinnedBatches: 934, batchBuffersAllocated: 4, hostPlanBatches: 938 }
  * ```
  */
 export interface DataLoaderStats {
@@ -28,6 +28,8 @@ export interface DataLoaderStats {
   pinnedBatches: number;
   /** Batches for which a worker allocated a batch-sized buffer (collate output or a copy to move). */
   batchBuffersAllocated: number;
+  /** Batches the workers computed from a host plan, without the dataset's code (NOTE [Host-only workers] in host-plan.ts). */
+  hostPlanBatches: number;
 }
 
 /** The resolved configuration of a DataLoader. */

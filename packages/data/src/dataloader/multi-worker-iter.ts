@@ -13,6 +13,9 @@
  *                                                                | workerInitFn(w)
  *                                                                | getItem(i) for i in indices,
  *                                                                | collate (NOTE [Collate placement])
+ *                                                                | (with a host plan, none of this: the
+ *                                                                | batch is computed from shared bytes,
+ *                                                                | NOTE [Host-only workers])
  *   <-------- {b, encoded batch} | {b, failure: worker, index, stack} | {b, exhausted}
  *   next(): batch rcvdIdx (inOrder) or the first to arrive; tensors rebuilt (batch-codec.ts);
  *           one more task dispatched, so at most prefetchFactor x N are in flight.
@@ -33,6 +36,7 @@ import { BaseDataLoaderIter, END } from './base-iter';
 import { decodeBatch } from './batch-codec';
 import { DataLoaderStateError, DataLoaderTimeoutError, DataLoaderWorkerError } from './dataloader-errors';
 import type { LoaderView } from './loader-view';
+import { hostPlanFor } from './host-plan';
 import { decodeSlot, ensureRing } from './pinned-batch';
 import { WorkerPool } from './worker-pool';
 import type { BatchResult, FetchResult, PoolConfig } from './worker-protocol';
@@ -56,6 +60,7 @@ function poolConfig<B>(loader: LoaderView<B>, baseSeed: bigint): PoolConfig {
   const iterable = loader.datasetKind === 'iterable';
   return {
     dataset: (loader.dataset as WorkerRecreatable).workerSpec(),
+    hostPlan: hostPlanFor(loader),
     datasetKind: loader.datasetKind,
     collate: loader.workerCollate,
     autoCollation: loader.autoCollation,
@@ -144,6 +149,7 @@ export class MultiWorkerDataLoaderIter<B> extends BaseDataLoaderIter<B> {
   private deliver(task: TaskState, result: BatchResult): B {
     const stats = this.loader.stats;
     if (result.allocated) stats.batchBuffersAllocated++;
+    if (result.fromPlan) stats.hostPlanBatches++;
     if (this.loader.pinMemory && result.slotBytes > 0) {
       // Sized by the first batch: P·N slots in tasks, plus the batch being used and the one before it.
       ensureRing(this.pool, this.maxInFlight + 2, result.slotBytes, stats);

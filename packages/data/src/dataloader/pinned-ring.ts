@@ -36,7 +36,7 @@
  * @internal
  */
 import type { Tensor } from '@loom/tensor';
-import { alignUp } from './batch-codec';
+import { alignUp } from './slot-align';
 import type { SlotRef } from './worker-protocol';
 
 /** A slot whose batch was handed out, waiting for the batch's tensors to let go of it. */

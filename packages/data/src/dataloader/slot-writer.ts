@@ -10,7 +10,8 @@
  */
 import { Tensor, type DType } from '@loom/tensor';
 import { isPlainObject } from '../internal/values';
-import { alignUp, arrayClass, type EncodedValue } from './batch-codec';
+import { arrayClass, type EncodedValue } from './batch-codec';
+import { alignUp } from './slot-align';
 import type { SlotRef } from './worker-protocol';
 
 /** The structure of one sample, read from the first sample of a batch. */

@@ -23,7 +23,8 @@ export interface PoolEvents {
  * Young-generation size of each worker's heap, in MB. Loading makes short-lived
  * garbage only (samples are copied into the batch at once). Measured on Fashion-MNIST,
  * batch 64: with V8's default each worker's heap grew to ~50 MB; with 1 MB it stays
- * at ~18 MB (13 MB of it the code of @loom/tensor and tfjs-core), at the same speed.
+ * at ~18 MB (13 MB of it the code of @loom/tensor and tfjs-core), at the same speed;
+ * ~8 MB for a worker that follows a host plan (NOTE [Host-only workers]).
  */
 const WORKER_YOUNG_GENERATION_MB = 1;
 

@@ -31,9 +31,33 @@ export type WorkerCollate =
   | { kind: 'spec'; spec: WorkerSpec } // a WorkerRecreatable collate function
   | { kind: 'none' }; // samples go back as a list; the main thread collates
 
+/**
+ * A dataset whose batches a worker computes from shared bytes alone, without the
+ * dataset's code or `@loom/tensor` (see NOTE [Host-only workers] in host-plan.ts):
+ * with m = `subset[i]` (or i), sample i is `[table[images[m·pixels + k]] for k < pixels]`
+ * shaped `sampleShape`, and label i is `labels[m]`.
+ */
+export interface HostPlan {
+  kind: 'byte-images';
+  /** Every image's bytes, one after the other (the dataset's shared `data`). */
+  images: Uint8Array;
+  /** One label per image (the dataset's shared `targets`). */
+  labels: Uint8Array;
+  /** Bytes per image. */
+  pixels: number;
+  /** The transformed sample's shape, e.g. [1, 28, 28]. */
+  sampleShape: number[];
+  /** The transform's float32 output for each byte value 0..255. */
+  table: Float32Array;
+  /** The images a `Subset` takes, in its order (shared); null for all of them. */
+  subset: Int32Array | null;
+}
+
 /** The configuration every worker thread of a pool starts from (`workerData`). */
 export interface PoolConfig {
   dataset: WorkerSpec;
+  /** Set when the worker computes batches itself instead of running the dataset (null: the dataset's own code runs). */
+  hostPlan: HostPlan | null;
   datasetKind: 'map' | 'iterable';
   collate: WorkerCollate;
   /** Whether samples are batched (PyTorch's `_auto_collation`: a batch sampler or a batch size). */
@@ -77,6 +101,8 @@ export interface BatchResult {
   slotBytes: number;
   /** Whether a batch-sized buffer was allocated to carry this batch. */
   allocated: boolean;
+  /** Whether the worker computed it from the pool's host plan (else the dataset's code loaded it). */
+  fromPlan: boolean;
 }
 
 /** An iterable dataset replica ran out in this worker. */
