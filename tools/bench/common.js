@@ -3,6 +3,9 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
 
 /** Debian's interpreter, the one that has python3-torch (a pyenv python3 does not). */
 const PYTHON = '/usr/bin/python3';
@@ -32,4 +35,27 @@ function report({ bench, unit, loom, pytorch, lowerIsBetter, extra = {} }) {
   process.stdout.write(JSON.stringify({ bench, unit, loom, pytorch, ratio, lowerIsBetter, ...extra }) + '\n');
 }
 
-module.exports = { PYTHON, hasTorch, runPython, report };
+/** Where Debian's dataset-fashion-mnist puts the gzipped files. */
+const FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
+const FASHION_MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
+/**
+ * Unpacks Fashion-MNIST into a temporary ROOT/FashionMNIST/raw/, the layout torchvision
+ * reads (as /work/shared/reference/README.md does); returns ROOT, or null without the data.
+ */
+function unpackFashionMnist() {
+  if (!FASHION_MNIST_FILES.every((f) => fs.existsSync(path.join(FASHION_MNIST_SYSTEM_DIR, `${f}.gz`)))) return null;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-bench-fmnist-'));
+  const raw = path.join(root, 'FashionMNIST', 'raw');
+  fs.mkdirSync(raw, { recursive: true });
+  for (const f of FASHION_MNIST_FILES) fs.writeFileSync(path.join(raw, f), zlib.gunzipSync(fs.readFileSync(path.join(FASHION_MNIST_SYSTEM_DIR, `${f}.gz`))));
+  return root;
+}
+
+/** The median of a non-empty list of numbers. */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+module.exports = { PYTHON, hasTorch, runPython, report, unpackFashionMnist, median };

@@ -4,10 +4,14 @@
 // MaxPool2d(2) Flatten Linear(1600,10). The same model and step in PyTorch with one
 // thread (tools/bench/torch/conv_step.py) runs in the same invocation.
 // Usage: node tools/bench/conv-step.js [batch] [steps]
+// With LOOM_BENCH_PROFILE=1 it also prints every kernel of a step, in order, with its
+// median CPU time over 10 steps (CPU time, so that other processes on a loaded machine
+// distort it less than wall time).
 'use strict';
 const path = require('node:path');
 const loom = require('@loom/tensor');
 const nn = require('@loom/nn');
+const tf = require('@tensorflow/tfjs-core');
 const { hasTorch, runPython, report } = require('./common');
 
 /** Fashion-MNIST's image shape, [C, H, W]. */
@@ -19,6 +23,44 @@ const LR = 1e-3;
 const WARMUP = 10;
 /** Distinct preloaded batches stepped through, on both sides. */
 const POOL = 16;
+/** Steps whose kernels are timed with LOOM_BENCH_PROFILE=1. */
+const PROFILE_STEPS = 10;
+
+/** Runs `step` PROFILE_STEPS times timing each top-level kernel; prints them in call order. */
+function profileKernels(step) {
+  const engine = tf.engine();
+  const runKernel = engine.runKernel.bind(engine);
+  const times = new Map();
+  let depth = 0;
+  let call = 0;
+  engine.runKernel = (name, inputs, attrs) => {
+    if (depth > 0) return runKernel(name, inputs, attrs);
+    depth++;
+    const start = process.cpuUsage();
+    try {
+      return runKernel(name, inputs, attrs);
+    } finally {
+      const used = process.cpuUsage(start);
+      depth--;
+      const shapes = Object.values(inputs).map((t) => `[${t.shape}]`).join(' ');
+      const key = `${String(call++).padStart(3)} ${name} ${shapes}`;
+      if (!times.has(key)) times.set(key, []);
+      times.get(key).push((used.user + used.system) / 1000);
+    }
+  };
+  for (const i of loom.steps(Array.from({ length: PROFILE_STEPS }, (_, k) => k))) {
+    call = 0;
+    step(i);
+  }
+  engine.runKernel = runKernel;
+  let total = 0;
+  for (const [key, list] of times) {
+    const median = [...list].sort((a, b) => a - b)[list.length >> 1];
+    total += median;
+    process.stdout.write(`${median.toFixed(3).padStart(8)} ms ${key}\n`);
+  }
+  process.stdout.write(`${total.toFixed(2).padStart(8)} ms in kernels per step (medians)\n`);
+}
 
 function convNet() {
   return new nn.Sequential(
@@ -61,6 +103,7 @@ async function main() {
     if (i === WARMUP + steps - 1) last = loss.item();
   }
   const ms = (performance.now() - t0) / steps;
+  if (process.env.LOOM_BENCH_PROFILE === '1') profileKernels(step);
 
   let torchMs = null;
   if (hasTorch()) {

@@ -54,8 +54,9 @@ CONV_CASES = [
     ('conv1d_stride2_pad1_dilation2', 2, 3, [13], 5, [3], dict(stride=2, padding=1, dilation=2), True),
     ('conv1d_groups_same', 2, 4, [9], 4, [4], dict(groups=2, padding='same'), False),
     ('conv1d_unbatched', None, 2, [10], 3, [5], dict(padding=2), True),
-    # More than 27 weight columns (Cin*kH*kW): the weight gradient takes the swapped
-    # convolution instead of the patch product (conv-kernels.ts).
+    # More than 27 weight columns (Cin*kH*kW): the forward is XNNPACK's convolution
+    # instead of the patch product, and the weight gradient builds its own patches
+    # (conv-dense.ts, PRODUCT_FORWARD_MAX_COLUMNS).
     ('wide_stride2_dilation2', 2, 4, [11, 10], 3, [3, 3], dict(stride=2, padding=1, dilation=2), True),
     ('wide_same_even_kernel', 2, 2, [7, 8], 3, [4, 4], dict(padding='same'), True),
     ('wide_asymmetric', 2, 5, [8, 9], 3, [3, 2], dict(stride=[2, 1], padding=[1, 2]), True),

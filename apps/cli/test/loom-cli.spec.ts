@@ -115,7 +115,7 @@ test('the multi-node form: a coordinator and two workers started separately', as
   const runDir = tmpRunDir();
   const port = 29000 + Math.floor(Math.random() * 1000);
   const env = { ...process.env, LOOM_LOG: 'silent' };
-  const coordinator = spawn(process.execPath, [BIN, 'coordinator', JOB, '--port', String(port), '--min-workers', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const coordinator = spawn(process.execPath, [BIN, 'coordinator', JOB, '--port', String(port), '--min-workers', '2', '--run-dir', runDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => p.on('exit', (code) => resolve(code)));
   const coordinatorExit = exited(coordinator);
   const workers = [0, 1].map(() =>

@@ -18,7 +18,12 @@ export type CoordinatorErrorCode =
   | 'RENDEZVOUS_CLOSED'
   | 'RENDEZVOUS_TIMEOUT'
   | 'NOT_A_MEMBER'
+  | 'UNKNOWN_WORKER'
   | 'UNAUTHENTICATED'
+  | 'INSECURE_BIND'
+  | 'INVALID_TOKEN'
+  | 'INVALID_TLS'
+  | 'RATE_LIMITED'
   | 'RING_BAD_HELLO'
   | 'RING_NOT_NEIGHBOUR'
   | 'RING_STREAM_EXISTS'
@@ -28,6 +33,13 @@ export type CoordinatorErrorCode =
   | 'RING_PEER_LOST'
   | 'RING_TIMEOUT'
   | 'RING_CLOSED'
+  | 'MEMBERSHIP_CHANGED'
+  | 'EVICTED'
+  | 'GROUP_FAILED'
+  | 'RECOVERY_TIMEOUT'
+  | 'CHECKPOINT_REJECTED'
+  | 'CHECKPOINT_TOO_LARGE'
+  | 'CHECKPOINT_UNAVAILABLE'
   | 'RPC_FAILED';
 
 /** The gRPC status each code travels as. */
@@ -42,7 +54,12 @@ export const GRPC_STATUS_OF: Record<CoordinatorErrorCode, GrpcStatus> = {
   RENDEZVOUS_CLOSED: GrpcStatus.FAILED_PRECONDITION,
   RENDEZVOUS_TIMEOUT: GrpcStatus.DEADLINE_EXCEEDED,
   NOT_A_MEMBER: GrpcStatus.NOT_FOUND,
+  UNKNOWN_WORKER: GrpcStatus.NOT_FOUND,
   UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
+  INSECURE_BIND: GrpcStatus.FAILED_PRECONDITION,
+  INVALID_TOKEN: GrpcStatus.INVALID_ARGUMENT,
+  INVALID_TLS: GrpcStatus.INVALID_ARGUMENT,
+  RATE_LIMITED: GrpcStatus.RESOURCE_EXHAUSTED,
   RING_BAD_HELLO: GrpcStatus.FAILED_PRECONDITION,
   RING_NOT_NEIGHBOUR: GrpcStatus.PERMISSION_DENIED,
   RING_STREAM_EXISTS: GrpcStatus.ALREADY_EXISTS,
@@ -52,6 +69,13 @@ export const GRPC_STATUS_OF: Record<CoordinatorErrorCode, GrpcStatus> = {
   RING_PEER_LOST: GrpcStatus.UNAVAILABLE,
   RING_TIMEOUT: GrpcStatus.DEADLINE_EXCEEDED,
   RING_CLOSED: GrpcStatus.CANCELLED,
+  MEMBERSHIP_CHANGED: GrpcStatus.ABORTED,
+  EVICTED: GrpcStatus.NOT_FOUND,
+  GROUP_FAILED: GrpcStatus.ABORTED,
+  RECOVERY_TIMEOUT: GrpcStatus.DEADLINE_EXCEEDED,
+  CHECKPOINT_REJECTED: GrpcStatus.INVALID_ARGUMENT,
+  CHECKPOINT_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
+  CHECKPOINT_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
   RPC_FAILED: GrpcStatus.UNKNOWN,
 };
 
@@ -95,6 +119,20 @@ export class RendezvousError extends CoordinatorError {}
  * ```
  */
 export class RingError extends CoordinatorError {}
+
+/**
+ * Elastic training could not go on in this worker: it was removed from the group
+ * (`EVICTED`), the group fell below `minWorkers` or was shut down (`GROUP_FAILED`), or
+ * no new membership came after a ring failure (`RECOVERY_TIMEOUT`).
+ * `MEMBERSHIP_CHANGED` is the recoverable one: the step in flight is abandoned and
+ * redone at the new membership epoch.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof ElasticError && e.code === 'EVICTED') process.exitCode = 1; }
+ * ```
+ */
+export class ElasticError extends CoordinatorError {}
 
 /**
  * An option with a value that cannot work (`chunkBytes: -1`).

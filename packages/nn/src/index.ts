@@ -68,3 +68,6 @@ export { clipGradNorm, clipGradValue } from './optim/clip-grad';
 // Checkpoints: save/load (protobuf loom.v1.Checkpoint, SHA-256 checked) and safetensors.
 export { save, load, encodeCheckpoint, decodeCheckpoint, DEFAULT_CHUNK_BYTES, saveSafetensors, loadSafetensors, readSafetensorsHeader, CheckpointError } from './serialization';
 export type { SaveOptions, SafetensorsHeader, SafetensorsTensorInfo, CheckpointErrorCode } from './serialization';
+// Test seam: make checkpoint writes fail as on a full disk (see serialization/write-faults.ts).
+export { injectWriteFault } from './serialization';
+export type { WriteFault, InjectedWriteFault } from './serialization';

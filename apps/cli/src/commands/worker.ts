@@ -4,18 +4,30 @@
  * and a fixed rank from `RANK`. Rank 0 prints the seed's lines and writes the run
  * directory (metrics, TensorBoard events, checkpoints).
  */
+import { encodeCheckpoint } from '@loom/nn';
 import { ready } from '@loom/tensor';
-import { Trainer, loadJob } from '@loom/trainer';
-import { joinGroup, modelSignature } from '@loom/coordinator';
+import * as fs from 'node:fs';
+import { SampleLog, Trainer, loadJob, parameterDigest, type Job } from '@loom/trainer';
+import { StepReporter, coordinatorGone, describeSecurity, joinGroup, modelSignature, workerSecurity } from '@loom/coordinator';
 import { parseArgs, UsageError, type FlagSpec } from '../args/flags';
 import { ProgressBar } from '../output/progress';
-import { RunDirectory, checkpointDirOf } from '../output/run-dir';
+import { RankZeroRunDirectory } from '../output/rank-zero-run-dir';
+import { RunDirectory } from '../output/run-dir';
 import type { Command } from './command';
+import { withCoordinatorJob } from './shared-config';
 import { TRAINING_FLAGS, resolveTrainingConfig } from './training-flags';
+import { WORKER_SECURITY_FLAGS, peerBind, resolveSecurityFlags } from './security-flags';
+
+/**
+ * Debugging aid of the chaos tests: when set, every committed step appends the samples
+ * this worker trained on to this file, and the end of training the parameters' digest.
+ */
+export const SAMPLE_LOG_ENV = 'LOOM_DEBUG_SAMPLE_LOG';
 
 const FLAGS: Record<string, FlagSpec> = {
   coordinator: { type: 'string', help: "the coordinator's HOST:PORT", defaultText: '$MASTER_ADDR:$MASTER_PORT' },
   rank: { type: 'int', min: 0, help: 'ask for this rank', defaultText: '$RANK, else any' },
+  ...WORKER_SECURITY_FLAGS,
   ...TRAINING_FLAGS,
 };
 
@@ -34,7 +46,7 @@ export function coordinatorAddress(flag: string | undefined, env: NodeJS.Process
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'join a coordinator as one rank of data-parallel training',
-  usage: 'loom worker JOB --coordinator HOST:PORT [flags]',
+  usage: 'loom worker [JOB] --coordinator HOST:PORT [flags] (JOB and training flags default to the coordinator\'s)',
   flags: FLAGS,
   async run(argv) {
     const args = parseArgs(argv, FLAGS);
@@ -42,17 +54,38 @@ export const workerCommand: Command = {
     const envRank = process.env['RANK'];
     const requestedRank = (args.flags['rank'] as number | undefined) ?? (envRank !== undefined && envRank !== '' ? Number(envRank) : undefined);
     if (requestedRank !== undefined && (!Number.isInteger(requestedRank) || requestedRank < 0)) throw new UsageError(`RANK: invalid value '${envRank}': expected a non-negative integer`);
-    const config = resolveTrainingConfig(args, 'worker');
-    const job = loadJob(config.job);
+    const { host, port } = peerBind(args.flags);
+    const security = resolveSecurityFlags(args.flags, host);
     await ready();
-    const probe = job.model();
-    const signature = modelSignature(job.name, [...probe.namedParameters()].map(([name, p]) => ({ name, shape: p.shape, dtype: p.dtype })));
-    const group = await joinGroup({ coordinator: address, jobSignature: signature, requestedRank });
-    const isRankZero = group.rank === 0;
-    const runDir = isRankZero ? new RunDirectory(config.runDir, { command: 'worker', workers: group.worldSize, ...config }, group.worldSize) : null;
-    const progress = new ProgressBar(process.stderr, group.worldSize);
+    // Without JOB the worker joins with an empty signature and runs the coordinator's job.
+    const [jobArg] = args.positionals;
+    const signatureOf = (jobPath: string): [Job, string] => {
+      const job = loadJob(jobPath);
+      return [job, modelSignature(job.name, [...job.model().namedParameters()].map(([name, p]) => ({ name, shape: p.shape, dtype: p.dtype })))];
+    };
+    const mine = jobArg ? signatureOf(jobArg) : null;
+    const group = await joinGroup({ coordinator: address, jobSignature: mine?.[1] ?? '', requestedRank, host, port, ...workerSecurity(security) });
+    let job: Job;
+    let config: Awaited<ReturnType<typeof resolveTrainingConfig>>;
     try {
-      const trainer = new Trainer(job, {
+      if (!jobArg && !group.joined.jobPath) throw new UsageError('worker: missing JOB, and the coordinator was started without one: pass JOB to the worker or to `loom coordinator`');
+      config = await resolveTrainingConfig(withCoordinatorJob(args, group.joined), 'worker');
+      const [loaded, signature] = mine ?? signatureOf(config.job);
+      if (signature !== group.joined.jobSignature) throw new UsageError(`worker: the coordinator's job ${config.job} has signature ${group.joined.jobSignature}, loaded here it has ${signature}: keep the same job file at the same path on every machine`);
+      job = loaded;
+    } catch (e) {
+      await group.close({ reason: (e as Error).message });
+      throw e;
+    }
+    const isRankZero = group.rank === 0;
+    const runConfig = { command: 'worker', workers: group.worldSize, ...config, security: describeSecurity(security) };
+    const runDir = new RankZeroRunDirectory(() => new RunDirectory(config.runDir, runConfig, group.worldSize), () => group.rank);
+    const progress = new ProgressBar(process.stderr, group.worldSize);
+    const sampleLogFile = process.env[SAMPLE_LOG_ENV];
+    let failure: Error | null = null;
+    try {
+      const sampleLog = sampleLogFile ? [new SampleLog(sampleLogFile, () => trainer.runContext)] : [];
+      const trainer: Trainer = new Trainer(job, {
         epochs: config.epochs,
         batchSize: config.batchSize,
         lr: config.lr,
@@ -60,19 +93,37 @@ export const workerCommand: Command = {
         dataRoot: config.dataRoot,
         download: config.download,
         processGroup: group,
-        checkpointDir: checkpointDirOf(config.runDir),
+        // Rank 0 sends its checkpoints to the coordinator, which writes the run's checkpoints/.
+        checkpointWriter: async (state) => {
+          // A coordinator being restarted: training goes on over the ring; the next checkpoint goes to the new one.
+          let why = 'the coordinator is being joined again';
+          try {
+            if ((await group.saveCheckpoint(encodeCheckpoint(state), { step: state.step, epoch: state.epoch, batch: state.batch })) !== null) return;
+          } catch (e) {
+            if (!coordinatorGone(e)) throw e;
+            why = `the coordinator is unreachable (${(e as Error).message.split('\n')[0]})`;
+          }
+          process.stderr.write(`[loom] warning: checkpoint of step ${state.step} not saved: ${why}; training goes on\n`);
+        },
         checkpointEvery: config.checkpointEvery,
+        skipNonFiniteSteps: config.skipNonFiniteSteps,
         resumeFrom: config.resume ?? undefined,
-        callbacks: runDir ? [runDir, progress] : [],
+        callbacks: [runDir, ...(isRankZero ? [progress] : []), new StepReporter(group), ...sampleLog],
         print: (line) => {
           progress.clear();
           process.stdout.write(`${line}\n`);
         },
       });
       await trainer.fit();
+      if (sampleLogFile) {
+        fs.appendFileSync(sampleLogFile, `${JSON.stringify({ kind: 'final', pid: process.pid, rank: group.rank, worldSize: group.worldSize, digest: parameterDigest(trainer.trainedModel) })}\n`);
+      }
+    } catch (e) {
+      failure = e as Error;
+      throw e;
     } finally {
-      runDir?.close();
-      await group.close();
+      runDir.close();
+      await group.close({ reason: failure ? `failed: ${failure.message.split('\n')[0]}` : 'finished' });
     }
     return 0;
   },

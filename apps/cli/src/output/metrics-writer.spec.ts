@@ -9,7 +9,7 @@ test('writes epoch lines and step lines on the interval', () => {
   for (let step = 1; step <= 4; step++) {
     w.step({ kind: 'step', epoch: 1, step, batch: step - 1, loss: 1 / step, samples: 64 * step, epochSamples: 256, seconds: step });
   }
-  w.epoch({ kind: 'epoch', epoch: 1, step: 4, trainLoss: 0.5, testLoss: 0.6, testAccuracy: 0.503, seconds: 4, samplesPerSecond: 64, workers: 2 });
+  w.epoch({ kind: 'epoch', epoch: 1, step: 4, trainLoss: 0.5, testLoss: 0.6, testAccuracy: 0.503, seconds: 4, samplesPerSecond: 64, workers: 2, skippedSteps: 0 });
   w.close();
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(lines.map((l) => [l.kind, l.step])).toEqual([['step', 2], ['step', 4], ['epoch', 4]]);

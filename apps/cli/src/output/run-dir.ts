@@ -18,14 +18,6 @@ export function checkpointDirOf(runDir: string): string {
   return path.join(runDir, 'checkpoints');
 }
 
-/** The newest `.ckpt` file of a run directory, or null. */
-export function latestCheckpoint(runDir: string): string | null {
-  const dir = checkpointDirOf(runDir);
-  if (!fs.existsSync(dir)) return null;
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ckpt')).sort();
-  return files.length > 0 ? path.join(dir, files[files.length - 1] as string) : null;
-}
-
 /** Writes the run directory's files from Trainer events. */
 export class RunDirectory implements Callback {
   private readonly metrics: MetricsWriter;

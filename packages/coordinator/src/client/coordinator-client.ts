@@ -3,10 +3,11 @@
  * metrics and departure. Failed calls come back as the server's typed errors
  * (`RendezvousError` with the same `code`), see `protocol/rpc-status.ts`.
  */
-import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { CoordinatorConfigError } from '../errors';
-import type { ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, MetricsReport } from '../protocol/messages';
+import type { CheckpointSaved, ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
 import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { fromServiceError } from '../protocol/rpc-status';
@@ -18,6 +19,10 @@ const trace = createTracer('client');
 
 /** Deadline of the short calls (Heartbeat excepted): a local choice, generous for loopback and LANs. */
 export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+/** Checkpoint upload chunk: 1 MiB, a quarter of gRPC's default 4 MiB message limit (as the ring's chunks). */
+export const CHECKPOINT_CHUNK_BYTES = 1024 * 1024;
+/** Deadline of a checkpoint upload: a local choice, minutes for a GiB on a slow link. */
+export const CHECKPOINT_UPLOAD_TIMEOUT_MS = 10 * 60_000;
 /** Extra time a Join waits beyond the coordinator's rendezvous timeout, so the server's clearer error wins. */
 export const JOIN_DEADLINE_MARGIN_MS = 5_000;
 
@@ -38,6 +43,10 @@ export interface JoinOptions {
   peerAddress: string;
   requestedRank?: number;
   hostname?: string;
+  /** A member of a running group joining again after a coordinator restart: its ring's epoch. */
+  rejoinEpoch?: number;
+  /** Wait for the coordinator to come up (default true); false fails at once with UNAVAILABLE. */
+  waitForReady?: boolean;
   /** Join's deadline (default: torchrun's 600 s rendezvous timeout + 5 s). */
   timeoutMs?: number;
 }
@@ -106,9 +115,10 @@ export class CoordinatorClient {
       peerAddress: options.peerAddress,
       hostname: options.hostname ?? '',
       ...(options.requestedRank !== undefined ? { requestedRank: options.requestedRank } : {}),
+      ...(options.rejoinEpoch !== undefined ? { rejoinEpoch: options.rejoinEpoch } : {}),
     };
     trace(() => `join ${this.address} as ${options.workerId}`);
-    return this.unary('Join', request, options.timeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS + JOIN_DEADLINE_MARGIN_MS, true);
+    return this.unary('Join', request, options.timeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS + JOIN_DEADLINE_MARGIN_MS, options.waitForReady ?? true);
   }
 
   /** One heartbeat, with a deadline of `timeoutMs`. */
@@ -166,6 +176,33 @@ export class CoordinatorClient {
   /** Sends one step's metrics. */
   reportMetrics(report: MetricsReport): Promise<void> {
     return this.unary('ReportMetrics', report, this.rpcTimeoutMs);
+  }
+
+  /**
+   * Uploads a checkpoint (the bytes of an encoded `loom.v1.Checkpoint`) in chunks of
+   * `chunkBytes`, waiting for the stream to drain between chunks; resolves with where
+   * the coordinator saved it.
+   */
+  async saveCheckpoint(lease: Lease, position: { step: number; epoch: number; batch: number }, bytes: Uint8Array, chunkBytes = CHECKPOINT_CHUNK_BYTES): Promise<CheckpointSaved> {
+    const method = this.method('SaveCheckpoint');
+    let settle: { resolve: (v: CheckpointSaved) => void; reject: (e: Error) => void } | null = null;
+    const done = new Promise<CheckpointSaved>((resolve, reject) => (settle = { resolve, reject }));
+    const stream = this.client.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize as (b: Buffer) => CheckpointSaved, this.metadata(false), { deadline: Date.now() + CHECKPOINT_UPLOAD_TIMEOUT_MS }, (error: ServiceError | null, response?: CheckpointSaved) =>
+      error ? settle?.reject(fromServiceError(error, 'Coordinator.SaveCheckpoint')) : settle?.resolve(response as CheckpointSaved),
+    );
+    // Awaited at the end; until then a refusal must not count as unhandled.
+    done.catch(() => undefined);
+    const sha256 = createHash('sha256').update(bytes).digest();
+    let offset = 0;
+    do {
+      const data = bytes.subarray(offset, offset + chunkBytes);
+      const first = offset === 0 ? { ...lease, step: position.step, trainEpoch: position.epoch, batch: position.batch, totalBytes: bytes.length, sha256 } : {};
+      if (!stream.write({ ...first, offset, data })) await Promise.race([once(stream, 'drain'), done]);
+      offset += data.length;
+    } while (offset < bytes.length);
+    stream.end();
+    trace(() => `checkpoint of step ${position.step}: ${bytes.length} bytes sent`);
+    return done;
   }
 
   /** Leaves the group. */

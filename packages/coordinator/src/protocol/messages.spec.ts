@@ -2,19 +2,21 @@ import { loadProtocol } from './load-protocol';
 
 // The hand-written shapes of messages.ts, field by field; the .proto is the truth.
 const SHAPES: Record<string, string[]> = {
-  JoinRequest: ['protocolVersion', 'workerId', 'jobSignature', 'peerAddress', 'requestedRank', 'hostname'],
+  JoinRequest: ['protocolVersion', 'workerId', 'jobSignature', 'peerAddress', 'requestedRank', 'hostname', 'rejoinEpoch'],
   Member: ['rank', 'workerId', 'peerAddress'],
-  JoinResponse: ['rank', 'worldSize', 'membershipEpoch', 'members', 'left', 'right', 'leaseId', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'protocolVersion', 'jobSignature'],
+  JoinResponse: ['rank', 'worldSize', 'membershipEpoch', 'members', 'left', 'right', 'leaseId', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'protocolVersion', 'jobSignature', 'joinedRunning', 'jobPath', 'trainingConfigJson'],
   HeartbeatRequest: ['workerId', 'leaseId', 'membershipEpoch', 'step'],
   HeartbeatResponse: ['membershipEpoch', 'heartbeatIntervalMs'],
   ControlRequest: ['workerId', 'leaseId'],
   ControlEvent: ['membershipEpoch', 'membershipChanged', 'stepAssignment', 'shutdown'],
-  MembershipChanged: ['membershipEpoch', 'worldSize', 'members', 'lostWorkerIds', 'reason'],
+  MembershipChanged: ['membershipEpoch', 'worldSize', 'members', 'lostWorkerIds', 'reason', 'graceful'],
   StepAssignment: ['step', 'trainEpoch', 'batchIndex', 'shardStart', 'shardEnd', 'globalBatchSize', 'sampleIndices', 'gradientWeight'],
   Shutdown: ['reason', 'failed'],
   MetricsReport: ['workerId', 'leaseId', 'membershipEpoch', 'step', 'trainEpoch', 'values'],
   LeaveRequest: ['workerId', 'leaseId', 'reason'],
   LeaveResponse: ['membershipEpoch'],
+  CheckpointChunk: ['workerId', 'leaseId', 'step', 'trainEpoch', 'batch', 'totalBytes', 'offset', 'data', 'sha256'],
+  CheckpointSaved: ['path', 'bytes', 'removed'],
 };
 
 describe('messages.ts matches coordinator.proto', () => {
@@ -25,7 +27,7 @@ describe('messages.ts matches coordinator.proto', () => {
 
   test('both services have the documented methods', () => {
     const { coordinatorService, peerService } = loadProtocol();
-    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'ReportMetrics']);
+    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'ReportMetrics', 'SaveCheckpoint']);
     expect(peerService['Ring']).toMatchObject({ path: '/loom.v1.Peer/Ring', requestStream: false, responseStream: true });
     expect(coordinatorService['Control']).toMatchObject({ requestStream: false, responseStream: true });
   });

@@ -13,6 +13,7 @@ export interface JoinRequest {
   peerAddress: string;
   requestedRank?: number;
   hostname: string;
+  rejoinEpoch?: number;
 }
 
 /** `loom.v1.Member`. */
@@ -35,6 +36,9 @@ export interface JoinResponse {
   heartbeatTimeoutMs: number;
   protocolVersion: number;
   jobSignature: string;
+  joinedRunning: boolean;
+  jobPath: string;
+  trainingConfigJson: string;
 }
 
 /** `loom.v1.HeartbeatRequest`. */
@@ -64,6 +68,7 @@ export interface MembershipChanged {
   members: Member[];
   lostWorkerIds: string[];
   reason: string;
+  graceful: boolean;
 }
 
 /** `loom.v1.StepAssignment`. */
@@ -112,4 +117,24 @@ export interface LeaveRequest {
 /** `loom.v1.LeaveResponse`. */
 export interface LeaveResponse {
   membershipEpoch: number;
+}
+
+/** `loom.v1.CheckpointChunk` (`data` and `sha256` as Buffers). */
+export interface CheckpointChunk {
+  workerId: string;
+  leaseId: string;
+  step: number;
+  trainEpoch: number;
+  batch: number;
+  totalBytes: number;
+  offset: number;
+  data: Uint8Array;
+  sha256: Uint8Array;
+}
+
+/** `loom.v1.CheckpointSaved`. */
+export interface CheckpointSaved {
+  path: string;
+  bytes: number;
+  removed: string[];
 }

@@ -103,7 +103,7 @@ export class Rendezvous {
    */
   join(request: JoinRequest): Promise<{ membership: Membership; member: MemberRecord }> {
     this.validate(request);
-    this.jobSignature ??= request.jobSignature;
+    if (request.jobSignature) this.jobSignature ??= request.jobSignature;
     const promise = new Promise<{ membership: Membership; member: MemberRecord }>((resolve, reject) => {
       this.waiting.set(request.workerId, { request, resolve, reject });
     });
@@ -130,7 +130,11 @@ export class Rendezvous {
     if (this.formedMembership) {
       throw new RendezvousError('RENDEZVOUS_CLOSED', `${who}: the group already formed with ${this.formedMembership.members.length} workers at membership epoch ${this.formedMembership.epoch}`, 'start all workers before the rendezvous closes; admitting workers into a running job is not supported yet');
     }
-    if (this.jobSignature !== null && r.jobSignature !== this.jobSignature) {
+    // An empty signature means "the coordinator's job" (a worker started without JOB).
+    if (!r.jobSignature && this.jobSignature === null) {
+      throw new RendezvousError('JOB_SIGNATURE_MISMATCH', `${who}: the worker has no job and the coordinator has none either`, 'start the coordinator with JOB (loom coordinator JOB ...) or give the worker JOB');
+    }
+    if (this.jobSignature !== null && r.jobSignature && r.jobSignature !== this.jobSignature) {
       throw new RendezvousError('JOB_SIGNATURE_MISMATCH', `${who}: job signature "${r.jobSignature}", the coordinator expects "${this.jobSignature}"`, 'every worker must run the same job with the same model (parameter names and shapes)');
     }
     if (this.waiting.has(r.workerId)) throw new RendezvousError('WORKER_ID_TAKEN', `${who}: worker id "${r.workerId}" has already joined`, 'give each worker process a unique id');
@@ -176,7 +180,9 @@ export class Rendezvous {
       const r = (w as Waiter).request;
       return { rank, workerId: r.workerId, peerAddress: r.peerAddress, hostname: r.hostname, leaseId: randomBytes(LEASE_ID_BYTES).toString('hex') };
     });
-    const membership: Membership = { epoch: 1, members, jobSignature: this.jobSignature ?? '' };
+    // Workers re-joining a restarted coordinator keep rings at their epochs: go above them.
+    const epoch = 1 + Math.max(0, ...waiters.map((w) => w.request.rejoinEpoch ?? 0));
+    const membership: Membership = { epoch, members, jobSignature: this.jobSignature ?? '' };
     this.formedMembership = membership;
     this.waiting.clear();
     trace(`group formed: ${members.length} workers (${members.map((m) => `${m.rank}=${m.workerId}`).join(', ')})`, 'info');

@@ -2,11 +2,13 @@
  * The authentication hook of both services. Every handler of the coordinator and of
  * a worker's `Peer` server calls it first, with the call's metadata, so tokens, TLS
  * client identities or allow-lists plug in without touching the protocol. By default
- * there is no hook (and both servers bind 127.0.0.1 only).
+ * there is no hook, and then both servers bind only a loopback address (see
+ * `security/exposure.ts`).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { CoordinatorError } from '../errors';
+import { TOKEN_ENV, checkToken } from '../security/token';
 
 /** What an {@link AuthHook} sees of a call. */
 export interface CallContext {
@@ -26,8 +28,9 @@ export interface CallContext {
  *
  * @example
  * ```ts
- * const authorize: AuthHook = ({ metadata }) => {
- *   if (metadata.get('authorization')[0] !== 'Bearer s3cret') throw new CoordinatorError('UNAUTHENTICATED', 'bad token');
+ * // Only hosts of a private subnet (on top of a token or TLS, not instead of them).
+ * const authorize: AuthHook = ({ service, method, peer }) => {
+ *   if (!peer.startsWith('10.1.')) throw new CoordinatorError('UNAUTHENTICATED', `${service}.${method}: ${peer} is not allowed`);
  * };
  * ```
  */
@@ -36,29 +39,44 @@ export type AuthHook = (context: CallContext) => void | Promise<void>;
 /** Produces the metadata a client attaches to every call (the counterpart of {@link AuthHook}). */
 export type MetadataProvider = () => Metadata;
 
-const AUTHORIZATION = 'authorization';
-const BEARER = 'Bearer ';
+/** The metadata key of the token (HTTP's `Authorization` header, lower-cased as gRPC sends it). */
+export const AUTHORIZATION_METADATA_KEY = 'authorization';
+/** RFC 6750's scheme; matched without regard to case, as the RFC asks. */
+const BEARER = 'bearer ';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/** The token a call presents, or null when it has no `authorization: Bearer ...` header. */
+function presentedToken(metadata: Metadata): string | null {
+  const header = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
+  if (typeof header !== 'string' || header.slice(0, BEARER.length).toLowerCase() !== BEARER) return null;
+  return header.slice(BEARER.length);
+}
+
 /**
- * A hook accepting calls that carry `authorization: Bearer <token>`, compared in
- * constant time (the token is hashed first so lengths do not leak either).
+ * A hook accepting calls that carry `authorization: Bearer <token>`. Both tokens are
+ * hashed with SHA-256 and the digests compared with `timingSafeEqual`: equal-length
+ * inputs, so neither the content nor the length of the token leaks through timing.
+ * Refusals are `UNAUTHENTICATED` and never quote a token.
  *
  * @example
  * ```ts
- * new CoordinatorServer({ minWorkers: 2, authorize: bearerTokenAuth(process.env.LOOM_TOKEN!) });
+ * new CoordinatorServer({ minWorkers: 2, authorize: bearerTokenAuth(readToken()!) });
  * ```
  */
 export function bearerTokenAuth(token: string): AuthHook {
-  const expected = digest(token);
-  return ({ service, method, metadata }) => {
-    const header = metadata.get(AUTHORIZATION)[0];
-    const presented = typeof header === 'string' && header.startsWith(BEARER) ? header.slice(BEARER.length) : '';
+  // An empty expected token would accept a call with an empty one: refuse it here.
+  const expected = digest(checkToken(token, 'bearerTokenAuth'));
+  const help = `pass the job's token to every worker (--token-file or ${TOKEN_ENV}), the same one the coordinator was started with`;
+  return ({ service, method, metadata, peer }) => {
+    const presented = presentedToken(metadata);
+    if (presented === null) {
+      throw new CoordinatorError('UNAUTHENTICATED', `${service}.${method}: call from ${peer} has no "authorization: Bearer <token>" metadata`, help);
+    }
     if (!timingSafeEqual(digest(presented), expected)) {
-      throw new CoordinatorError('UNAUTHENTICATED', `${service}.${method}: missing or wrong bearer token`, 'pass the job\'s token to every worker (the same token the coordinator was started with)');
+      throw new CoordinatorError('UNAUTHENTICATED', `${service}.${method}: call from ${peer} has a wrong bearer token`, help);
     }
   };
 }
@@ -74,7 +92,7 @@ export function bearerTokenAuth(token: string): AuthHook {
 export function bearerTokenMetadata(token: string): MetadataProvider {
   return () => {
     const metadata = new Metadata();
-    metadata.set(AUTHORIZATION, `${BEARER}${token}`);
+    metadata.set(AUTHORIZATION_METADATA_KEY, `Bearer ${token}`);
     return metadata;
   };
 }

@@ -6,17 +6,22 @@
  * how workers use it.
  */
 import { EventEmitter } from 'node:events';
-import { Server, ServerCredentials, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
-import { RendezvousError, checkInteger } from '../errors';
-import type { ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsReport } from '../protocol/messages';
+import { Server, ServerCredentials, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
+import { CoordinatorError, ElasticError, RendezvousError, checkInteger } from '../errors';
+import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
 import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { toStatus } from '../protocol/rpc-status';
+import { admitIntoRunning } from '../rendezvous/admission';
 import { publicMember, ringNeighbours, withoutMembers, type MemberRecord, type Membership } from '../rendezvous/membership';
 import { Rendezvous, type RendezvousOptions } from '../rendezvous/rendezvous';
 import { createTracer } from '../trace';
 import type { AuthHook } from './auth';
+import { checkExposure } from '../security/exposure';
+import { coordinatorServerOptions, type CoordinatorLimits } from '../security/limits';
+import { CheckpointStore, type CheckpointUpload } from './checkpoint-store';
 import { HeartbeatMonitor } from './heartbeat-monitor';
+import { MetricsAggregator, type StepMetrics } from './metrics-aggregator';
 
 const trace = createTracer('coordinator');
 
@@ -28,10 +33,10 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
 export const SHUTDOWN_GRACE_MS = 1000;
 
 /** Options of {@link CoordinatorServer}. */
-export interface CoordinatorServerOptions extends Omit<RendezvousOptions, 'timeoutMs'> {
+export interface CoordinatorServerOptions extends Omit<RendezvousOptions, 'timeoutMs'>, CoordinatorLimits {
   /** Time for `minWorkers` to join, from `start()` (default 600 s, torchrun's). */
   rendezvousTimeoutMs?: number;
-  /** Bind address (default 127.0.0.1; anything else should come with auth or TLS). */
+  /** Bind address (default 127.0.0.1; any other needs `authorize` or mutual TLS, see security/exposure.ts). */
   host?: string;
   /** Port (default 0: ephemeral). */
   port?: number;
@@ -41,6 +46,25 @@ export interface CoordinatorServerOptions extends Omit<RendezvousOptions, 'timeo
   authorize?: AuthHook;
   /** TLS (default insecure). */
   credentials?: ServerCredentials;
+  /** The job module, sent to workers in JoinResponse (a worker started without JOB loads it). */
+  jobPath?: string;
+  /** Training flags (epochs, batch size, ...) sent to workers in JoinResponse as JSON. */
+  trainingConfig?: Record<string, unknown>;
+  /** Folder where `SaveCheckpoint` writes checkpoints (none: uploads are refused). */
+  checkpointDir?: string;
+  /** Checkpoints kept in `checkpointDir` (default 3). */
+  keepCheckpoints?: number;
+  /** Largest checkpoint upload accepted (default 4 GiB). */
+  maxCheckpointBytes?: number;
+}
+
+/** A checkpoint the coordinator saved (event `'checkpoint'`). */
+export interface CheckpointEvent extends CheckpointSaved {
+  step: number;
+  /** 0-based epoch and next batch of the saved state. */
+  epoch: number;
+  batch: number;
+  rank: number;
 }
 
 /** A metrics report with the sender's rank. */
@@ -54,11 +78,21 @@ export interface MembershipChange {
   membership: Membership;
   lostWorkerIds: string[];
   reason: string;
+  /** True when the lost workers died or hung (not a graceful Leave). */
+  failure: boolean;
 }
 
 /**
  * The coordinator. Events: `'formed'` (Membership), `'membership-changed'`
- * (MembershipChange), `'metrics'` (MetricsEvent), `'rendezvous-failed'` (RendezvousError).
+ * (MembershipChange), `'metrics'` (MetricsEvent), `'rendezvous-failed'` (RendezvousError),
+ * `'group-failed'` (ElasticError: fewer than `minWorkers` survive a failure),
+ * `'checkpoint'` (CheckpointEvent: a checkpoint uploaded by rank 0 was saved),
+ * `'step-metrics'` (StepMetrics: one step of the whole group, see `metrics-aggregator.ts`).
+ *
+ * A member is lost when its heartbeat deadline passes (a hung or partitioned worker)
+ * or, sooner, when its Control stream breaks (the process died: the kernel closes its
+ * sockets). Survivors hear of it on Control and re-form the ring at the next epoch
+ * (NOTE [Elastic recovery] in `worker/elastic-recovery.ts`).
  *
  * @example
  * ```ts
@@ -72,18 +106,24 @@ export class CoordinatorServer extends EventEmitter {
   private readonly server: Server;
   private readonly rendezvous: Rendezvous;
   private readonly monitor: HeartbeatMonitor;
+  private readonly store: CheckpointStore | null;
+  private readonly aggregator = new MetricsAggregator((m: StepMetrics) => this.emit('step-metrics', m));
   private readonly heartbeatIntervalMs: number;
   private readonly controls = new Map<string, ServerWritableStream<ControlRequest, ControlEvent>>();
   private current: Membership | null = null;
   private readonly readyPromise: Promise<Membership>;
   private address: string | null = null;
+  private closing = false;
+  /** Workers removed from the group (dead, hung or left): refused with NOT_A_MEMBER, not re-admitted. */
+  private readonly removed = new Set<string>();
+  private groupFailure: ElasticError | null = null;
 
   constructor(private readonly options: CoordinatorServerOptions) {
     super();
     this.rendezvous = new Rendezvous({ ...options, timeoutMs: options.rendezvousTimeoutMs });
     this.heartbeatIntervalMs = checkInteger('CoordinatorServer', 'heartbeatIntervalMs', options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS, 1);
     const timeoutMs = checkInteger('CoordinatorServer', 'heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS, this.heartbeatIntervalMs);
-    this.monitor = new HeartbeatMonitor(timeoutMs, (workerId) => this.remove([workerId], `worker ${workerId} missed its heartbeat deadline of ${timeoutMs} ms`));
+    this.monitor = new HeartbeatMonitor(timeoutMs, (workerId) => this.remove([workerId], `worker ${workerId} missed its heartbeat deadline of ${timeoutMs} ms`, true));
     this.readyPromise = new Promise((resolve, reject) => {
       this.rendezvous.onFormed((m) => {
         this.current = m;
@@ -97,13 +137,20 @@ export class CoordinatorServer extends EventEmitter {
       });
     });
     this.readyPromise.catch(() => undefined);
-    this.server = new Server();
+    this.store = options.checkpointDir ? new CheckpointStore(options.checkpointDir, { keep: options.keepCheckpoints, maxBytes: options.maxCheckpointBytes }) : null;
+    // Message size and per-client rate limits: see security/limits.ts.
+    this.server = new Server(coordinatorServerOptions(options));
     const handlers: Record<string, UntypedHandleCall> = {
       Join: this.unary('Join', (req: JoinRequest, call) => this.join(req, call)),
       Heartbeat: this.unary('Heartbeat', (req: HeartbeatRequest) => this.heartbeat(req)),
       ReportMetrics: this.unary('ReportMetrics', (req: MetricsReport) => this.metrics(req)),
       Leave: this.unary('Leave', (req: LeaveRequest) => this.leave(req)),
       Control: (call: ServerWritableStream<ControlRequest, ControlEvent>) => this.control(call),
+      SaveCheckpoint: (call: ServerReadableStream<CheckpointChunk, CheckpointSaved>, callback: sendUnaryData<CheckpointSaved>) =>
+        this.saveCheckpoint(call).then(
+          (saved) => callback(null, saved),
+          (e: unknown) => callback(toStatus(e), null),
+        ),
     };
     this.server.addService(loadProtocol().coordinatorService, handlers);
   }
@@ -113,6 +160,8 @@ export class CoordinatorServer extends EventEmitter {
     const host = this.options.host ?? '127.0.0.1';
     const port = checkInteger('CoordinatorServer', 'port', this.options.port ?? 0, 0, 65535);
     return new Promise((resolve, reject) => {
+      // Thrown here, the InsecureBindError rejects the promise.
+      checkExposure('CoordinatorServer', host, this.options);
       this.server.bindAsync(`${host}:${port}`, this.options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => {
         if (error) return reject(new RendezvousError('RENDEZVOUS_CLOSED', `CoordinatorServer: cannot listen on ${host}:${port}: ${error.message}`));
         this.address = `${host}:${bound}`;
@@ -149,6 +198,7 @@ export class CoordinatorServer extends EventEmitter {
   }
 
   private async join(request: JoinRequest, call: ServerUnaryCall<JoinRequest, JoinResponse>): Promise<JoinResponse> {
+    if (this.current) return this.admit(request);
     const pending = this.rendezvous.join(request);
     const onCancel = (): void => this.rendezvous.cancel(request.workerId);
     call.on('cancelled', onCancel);
@@ -158,6 +208,22 @@ export class CoordinatorServer extends EventEmitter {
     } finally {
       call.off('cancelled', onCancel);
     }
+  }
+
+  /** A Join after the group formed: a new member of the running group (see `rendezvous/admission.ts`). */
+  private admit(request: JoinRequest): JoinResponse {
+    if (this.groupFailure) throw new RendezvousError('RENDEZVOUS_CLOSED', `Join from worker "${request.workerId}": the job failed: ${this.groupFailure.message}`);
+    const { membership, member } = admitIntoRunning(this.current as Membership, request, { maxWorkers: this.rendezvous.maxWorkers, removed: this.removed });
+    const reason = `worker ${member.workerId} joined the running group as rank ${member.rank}`;
+    this.current = membership;
+    trace(`${reason}; membership epoch ${membership.epoch}, ${membership.members.length} workers`, 'info');
+    this.broadcastControl({
+      membershipEpoch: membership.epoch,
+      membershipChanged: { membershipEpoch: membership.epoch, worldSize: membership.members.length, members: membership.members.map(publicMember), lostWorkerIds: [], reason, graceful: false },
+    });
+    this.monitor.watch(member.workerId);
+    this.emit('membership-changed', { membership, lostWorkerIds: [], reason, failure: false } satisfies MembershipChange);
+    return { ...this.joinResponse(membership, member), joinedRunning: true };
   }
 
   private joinResponse(membership: Membership, member: MemberRecord): JoinResponse {
@@ -175,12 +241,18 @@ export class CoordinatorServer extends EventEmitter {
       heartbeatTimeoutMs: this.monitor.timeoutMs,
       protocolVersion: PROTOCOL_VERSION,
       jobSignature: membership.jobSignature,
+      joinedRunning: false,
+      jobPath: this.options.jobPath ?? '',
+      trainingConfigJson: this.options.trainingConfig ? JSON.stringify(this.options.trainingConfig) : '',
     };
   }
 
   /** The member holding `leaseId`, or a NOT_A_MEMBER error naming the RPC. */
   private member(rpc: string, workerId: string, leaseId: string): MemberRecord {
     const m = this.current?.members.find((x) => x.leaseId === leaseId && x.workerId === workerId);
+    if (!m && !this.removed.has(workerId) && !this.current?.members.some((x) => x.workerId === workerId)) {
+      throw new RendezvousError('UNKNOWN_WORKER', `${rpc}: this coordinator never admitted worker "${workerId}"${this.current ? '' : ' (the group has not formed)'}; it may have been restarted`, 'a worker of a running group joins again (it does so by itself, with backoff)');
+    }
     if (!m) {
       throw new RendezvousError('NOT_A_MEMBER', `${rpc}: worker "${workerId}" with this lease is not a member${this.current ? ` at membership epoch ${this.current.epoch}` : ' (the group has not formed)'}`, 'a worker marked dead or gone must join again');
     }
@@ -196,12 +268,13 @@ export class CoordinatorServer extends EventEmitter {
   private metrics(report: MetricsReport): Record<string, never> {
     const m = this.member('ReportMetrics', report.workerId, report.leaseId);
     this.emit('metrics', { rank: m.rank, report } satisfies MetricsEvent);
+    this.aggregator.add(report, this.current?.members.length ?? 1);
     return {};
   }
 
   private leave(request: LeaveRequest): LeaveResponse {
     this.member('Leave', request.workerId, request.leaseId);
-    this.remove([request.workerId], `worker ${request.workerId} left${request.reason ? `: ${request.reason}` : ''}`);
+    this.remove([request.workerId], `worker ${request.workerId} left${request.reason ? `: ${request.reason}` : ''}`, false);
     return { membershipEpoch: this.current?.epoch ?? 0 };
   }
 
@@ -213,11 +286,38 @@ export class CoordinatorServer extends EventEmitter {
         this.controls.get(workerId)?.end();
         this.controls.set(workerId, call);
         call.on('cancelled', () => {
-          if (this.controls.get(workerId) === call) this.controls.delete(workerId);
+          if (this.controls.get(workerId) !== call) return;
+          this.controls.delete(workerId);
+          // A worker closes its stream only after Leave, so a member whose stream breaks
+          // has died or lost the network: act now rather than at the heartbeat deadline.
+          if (!this.closing && this.current?.members.some((m) => m.workerId === workerId && m.leaseId === leaseId)) {
+            this.remove([workerId], `worker ${workerId}'s control stream broke (the process exited or its connection was lost)`, true);
+          }
         });
       })
       // grpc-js turns an 'error' event on a server stream into the call's status.
       .catch((e: unknown) => call.emit('error', toStatus(e)));
+  }
+
+  /** Receives a checkpoint from a member and saves it (see `checkpoint-store.ts`). */
+  private async saveCheckpoint(call: ServerReadableStream<CheckpointChunk, CheckpointSaved>): Promise<CheckpointSaved> {
+    await this.guard('SaveCheckpoint', call);
+    if (!this.store) throw new CoordinatorError('CHECKPOINT_UNAVAILABLE', 'SaveCheckpoint: this coordinator has no checkpoint folder', 'start the coordinator with a run dir (loom coordinator --run-dir DIR)');
+    let upload: CheckpointUpload | null = null;
+    let rank = 0;
+    for await (const chunk of call as AsyncIterable<CheckpointChunk>) {
+      if (!upload) {
+        rank = this.member('SaveCheckpoint', chunk.workerId, chunk.leaseId).rank;
+        upload = this.store.begin(chunk);
+      }
+      upload.add(chunk);
+    }
+    if (!upload) throw new CoordinatorError('CHECKPOINT_REJECTED', 'SaveCheckpoint: the upload had no chunks');
+    const saved = await this.store.commit(upload);
+    const { step, trainEpoch: epoch, batch } = upload.first;
+    trace(`checkpoint of step ${step} from rank ${rank} saved to ${saved.path} (${saved.bytes} bytes)`, 'info');
+    this.emit('checkpoint', { ...saved, step, epoch, batch, rank } satisfies CheckpointEvent);
+    return saved;
   }
 
   /**
@@ -240,10 +340,21 @@ export class CoordinatorServer extends EventEmitter {
     for (const m of this.current?.members ?? []) this.sendControl(m.workerId, event);
   }
 
-  /** Removes members (dead or gone): epoch + 1, ranks renumbered, survivors told. */
-  private remove(workerIds: string[], reason: string): void {
-    if (!this.current) return;
+  /** Set when fewer than `minWorkers` survived a failure: the job cannot go on. */
+  get failure(): ElasticError | null {
+    return this.groupFailure;
+  }
+
+  /**
+   * Removes members (dead, hung or gone): epoch + 1, ranks renumbered, survivors told.
+   * After a `failure` that leaves fewer than `minWorkers`, the group is shut down.
+   */
+  private remove(workerIds: string[], reason: string, failure: boolean): void {
+    if (!this.current || this.closing) return;
+    workerIds = workerIds.filter((id) => this.current?.members.some((m) => m.workerId === id));
+    if (workerIds.length === 0) return;
     for (const id of workerIds) {
+      this.removed.add(id);
       this.monitor.forget(id);
       this.controls.get(id)?.end();
       this.controls.delete(id);
@@ -253,9 +364,16 @@ export class CoordinatorServer extends EventEmitter {
     const membership = this.current;
     this.broadcastControl({
       membershipEpoch: membership.epoch,
-      membershipChanged: { membershipEpoch: membership.epoch, worldSize: membership.members.length, members: membership.members.map(publicMember), lostWorkerIds: workerIds, reason },
+      membershipChanged: { membershipEpoch: membership.epoch, worldSize: membership.members.length, members: membership.members.map(publicMember), lostWorkerIds: workerIds, reason, graceful: !failure },
     });
-    this.emit('membership-changed', { membership, lostWorkerIds: workerIds, reason } satisfies MembershipChange);
+    this.emit('membership-changed', { membership, lostWorkerIds: workerIds, reason, failure } satisfies MembershipChange);
+    const min = this.rendezvous.minWorkers;
+    if (failure && membership.members.length < min && !this.groupFailure) {
+      this.groupFailure = new ElasticError('GROUP_FAILED', `${membership.members.length} workers left after ${reason}, fewer than minWorkers=${min}`, 'lower --min-workers to let training continue with fewer workers, or restart the lost workers and resume from the last checkpoint');
+      trace(this.groupFailure.message, 'info');
+      this.shutdownWorkers(this.groupFailure.message, true);
+      if (this.listenerCount('group-failed') > 0) this.emit('group-failed', this.groupFailure);
+    }
   }
 
   /** Tells every worker to stop (Control `Shutdown`). */
@@ -265,6 +383,8 @@ export class CoordinatorServer extends EventEmitter {
 
   /** Stops timers, fails pending joins, ends streams and stops the server. */
   async close(): Promise<void> {
+    this.closing = true;
+    this.aggregator.flushAll();
     this.rendezvous.stop(new RendezvousError('RENDEZVOUS_CLOSED', 'the coordinator is shutting down'));
     this.monitor.stop();
     for (const call of this.controls.values()) call.end();

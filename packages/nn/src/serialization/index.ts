@@ -15,4 +15,6 @@ export type { SaveOptions } from './checkpoint-encoder';
 export { saveSafetensors, loadSafetensors, readSafetensorsHeader } from './safetensors';
 export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors-parser';
 export { CheckpointError } from './errors';
+export { injectWriteFault } from './write-faults';
+export type { WriteFault, InjectedWriteFault } from './write-faults';
 export type { CheckpointErrorCode } from './errors';

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sizeOf } from '../shape';
+import { heapOffset, simdKernels, type SimdExports } from './wasm-simd';
 
 /** How a backend's `Sum` kernel accumulates: in float32 at every step, or in a double. */
 export type Accumulation = 'float32' | 'float64';
@@ -30,6 +31,11 @@ export type HostArray = Float32Array | Int32Array | Uint8Array;
 export interface HostContext {
   /** The backend's summation, which reductions must follow to give the same numbers. */
   accumulate: Accumulation;
+  /**
+   * On the wasm backend where Loom's SIMD module runs (wasm-simd.ts): the module and
+   * the heap offsets of the inputs and outputs, for kernels that have a SIMD loop.
+   */
+  wasm?: { simd: SimdExports; inputs: number[]; outputs: number[] };
 }
 
 /** An output to allocate: shape and dtype. */
@@ -67,13 +73,16 @@ function allocate(spec: OutputSpec): HostArray {
 }
 
 function wasmKernel(config: HostKernelConfig): tf.KernelFunc {
-  const ctx: HostContext = { accumulate: 'float32' };
   return ({ inputs, backend, attrs }) => {
     const wasm = backend as WasmBackend;
     const infos = config.inputNames.map((n) => inputs[n] as tf.TensorInfo);
     const specs = config.outputs(infos, attrs ?? {});
     // Outputs first: allocating may grow the heap, which detaches earlier views of it.
     const outs = specs.map((s) => wasm.makeOutput(s.shape, s.dtype));
+    const simd = simdKernels();
+    const ctx: HostContext = simd === null
+      ? { accumulate: 'float32' }
+      : { accumulate: 'float32', wasm: { simd, inputs: infos.map(heapOffset), outputs: outs.map(heapOffset) } };
     config.run(infos.map((i) => wasm.typedArrayFromHeap(i)), outs.map((o) => wasm.typedArrayFromHeap(o)), infos, attrs ?? {}, ctx);
     return outs.length === 1 ? (outs[0] as tf.TensorInfo) : outs;
   };

@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../index';
+import { batchTranspose } from './batch-transpose';
 import { reluGrad } from './relu-grad';
+import { rotateFilter } from './rotate-filter';
 import { scaledUpdate, SCALED_UPDATE_MAX_SIZE } from './scaled-update';
 import { sumDim0 } from './sum-dim0';
 import { transpose2d, transposeAddBias } from './transpose';
@@ -92,6 +94,20 @@ describe.each(['wasm', 'cpu'] as const)('host kernels on %s', (backend) => {
     expectSameAsTfjs(() => sumDim0(x), 'LoomSumDim0');
     expectSameAsTfjs(() => sumDim0(wide), 'LoomSumDim0');
     tf.dispose([x, wide]);
+  });
+
+  test.each([[[2, 8, 12]], [[3, 13, 9]], [[1, 3, 2]], [[2, 4, 5]], [[2, 0, 4]]])('batchTranspose %p', (shape) => {
+    const x = values(shape, 12);
+    // On wasm the SIMD blocks and the edges; on cpu the wrapper takes tfjs's Transpose, the kernel its JavaScript loop.
+    if (backend === 'wasm') expectSameAsTfjs(() => batchTranspose(x), 'LoomBatchTranspose');
+    else tf.tidy(() => expect((tf.engine().runKernel('LoomBatchTranspose', { x }) as tf.Tensor).arraySync()).toEqual(tf.transpose(x, [0, 2, 1]).arraySync()));
+    x.dispose();
+  });
+
+  test.each([[[64, 32, 3, 3]], [[4, 3, 2, 5]], [[2, 1, 1, 1]], [[0, 3, 3, 3]]])('rotateFilter %p', (shape) => {
+    const w = values(shape, 11);
+    expectSameAsTfjs(() => rotateFilter(w as tf.Tensor4D), 'LoomRotateFilter');
+    w.dispose();
   });
 
   test.each([[512], [10, 512], [3, 0]])('scaledUpdate %p', (...shape) => {

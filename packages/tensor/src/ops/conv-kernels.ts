@@ -1,15 +1,16 @@
 /**
  * Kernel-level convolution in PyTorch's NCHW layout on TensorFlow.js' NHWC kernels:
- * the forward, the input gradient and the weight gradient, for dense, depthwise and
- * grouped convolutions. Every function here takes and returns tfjs tensors and is
- * called inside `tf.tidy` (by `record` or by a backward rule).
+ * the shared pieces (Conv2D through the registry, the transposed operand of an input
+ * gradient) and the depthwise convolution with its gradients. Dense convolutions are
+ * in conv-dense.ts, the choice between them in conv-dispatch.ts. Every function here
+ * takes and returns tfjs tensors and is called inside `tf.tidy` (by `record` or by a
+ * backward rule).
  *
  * NOTE (conv gradients on wasm): tfjs-backend-wasm runs Conv2D and
  * DepthwiseConv2dNative on XNNPACK, but has no Conv2DBackpropFilter, and its
  * Conv2DBackpropInput is a plain loop (measured 90-120 ms against 13 ms for the same
  * work as a Conv2D, [64,32,13,13] -> 64 channels). Both gradients are therefore
- * written as forward convolutions, which also makes them the same code on every
- * backend:
+ * written as forward convolutions or products:
  *
  *   input gradient   the output gradient, with (stride-1) zeros inserted between
  *                    its rows and columns, correlated with the kernel rotated by 180
@@ -19,10 +20,11 @@
  *                        g  g  g   --->   0 0 0 0 0   (*) rot180(W)  ==  dL/dx
  *                                          g 0 g 0 g
  *
- *   weight gradient  a convolution whose "batch" is the input channels and whose
- *                    "filter" is the output gradient: input [Cin,H,W,N], filter
- *                    [oH,oW,N,Cout], stride = forward dilation, dilation = forward
- *                    stride; the result [Cin,kH,kW,Cout] is dW transposed.
+ *   weight gradient  dense: a product with the input's patches (conv-dense.ts);
+ *                    depthwise: a convolution whose "batch" is the input channels
+ *                    and whose "filter" is the output gradient: input [.,H,W,N*C],
+ *                    filter [oH,oW,N*C,M], stride = forward dilation, dilation =
+ *                    forward stride.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HW } from './conv-args';
@@ -106,65 +108,13 @@ function zeroInsert(x: tf.Tensor4D, stride: HW): tf.Tensor4D {
 /**
  * The zero-inserted output gradient and the padding that makes a stride-1
  * correlation with the rotated kernel produce exactly the input's height and width.
+ * @internal
  */
-function transposedOperand(gNhwc: tf.Tensor4D, geo: ConvGeometry): { x: tf.Tensor4D; before: HW; after: HW } {
+export function transposedOperand(gNhwc: tf.Tensor4D, geo: ConvGeometry): { x: tf.Tensor4D; before: HW; after: HW } {
   const before = [0, 1].map((a) => geo.dilation[a] * (geo.kernel[a] - 1) - geo.padBefore[a]) as HW;
   // zeroInsert leaves out*stride rows; the correlation adds back dilation*(k-1).
   const after = [0, 1].map((a) => geo.inSize[a] + geo.padBefore[a] - geo.outSize[a] * geo.stride[a]) as HW;
   return cropNegative(zeroInsert(gNhwc, geo.stride), before, after);
-}
-
-// ---- dense (groups = 1) ---------------------------------------------------------------
-
-function denseForward(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor | null, geo: ConvGeometry): tf.Tensor4D {
-  const y = runConv(tf.transpose(x, NCHW_TO_NHWC), tf.transpose(w, [2, 3, 1, 0]), geo.stride, geo.padBefore, geo.padAfter, geo.dilation, bias);
-  return tf.transpose(y, NHWC_TO_NCHW);
-}
-
-function denseInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
-  // [Cout,Cin,kH,kW] -> [kH,kW,Cout,Cin], rotated by 180 degrees.
-  const rotated = tf.reverse(tf.transpose(w, [2, 3, 0, 1]), [0, 1]);
-  const op = transposedOperand(tf.transpose(g, NCHW_TO_NHWC), geo);
-  return tf.transpose(runConv(op.x, rotated, [1, 1], op.before, op.after, geo.dilation), NHWC_TO_NCHW);
-}
-
-/**
- * Up to this many weight columns (Cin*kH*kW), the weight gradient is a matrix product
- * with the input's patches instead: the swapped convolution then has only Cin*kH*kW
- * output pixels, too few for XNNPACK's tiles. Measured on wasm, [64,Cin,H,W] -> 32
- * channels, 3x3: 5.5 against 10.4 ms at Cin 1, 14.5 against 18.7 ms at Cin 3, and
- * 7.6 against 5.0 ms at Cin 8 (72 columns).
- */
-const PATCH_PRODUCT_MAX_COLUMNS = 27;
-
-/**
- * dW as `g [Cout, N*oH*oW] @ patches [N*oH*oW, Cin*kH*kW]`; the patches come from a
- * depthwise convolution with one one-hot filter per kernel tap (exact for finite
- * inputs), which handles stride, padding and dilation like the forward.
- */
-function weightGradByPatches(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
-  const [n, cin] = x.shape;
-  const cout = g.shape[1];
-  const [oh, ow] = geo.outSize;
-  const [kh, kw] = geo.kernel;
-  const taps = kh * kw;
-  const oneHot = new Float32Array(taps * cin * taps);
-  for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) oneHot[(t * cin + c) * taps + t] = 1;
-  const filter = tf.tensor4d(oneHot, [kh, kw, cin, taps]);
-  // Channel c*taps + t of the result is tap t of input channel c: OIHW's column order.
-  const patches = runDepthwise(tf.transpose(x, NCHW_TO_NHWC), filter, geo.stride, geo.padBefore, geo.padAfter, geo.dilation);
-  const gRows = tf.reshape(tf.transpose(tf.reshape(g, [n, cout, oh * ow]), [1, 0, 2]), [cout, n * oh * ow]);
-  return tf.reshape(tf.matMul(gRows, tf.reshape(patches, [n * oh * ow, cin * taps])), [cout, cin, kh, kw]);
-}
-
-function denseWeightGrad(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
-  const [kh, kw] = geo.kernel;
-  if (x.shape[1] * kh * kw <= PATCH_PRODUCT_MAX_COLUMNS) return weightGradByPatches(x, g, geo);
-  const xs = tf.transpose(x, [1, 2, 3, 0]); // [Cin,H,W,N]
-  const gs = tf.transpose(g, NCHW_TO_HWNC); // [oH,oW,N,Cout]
-  let r = runConv(xs, gs, geo.dilation, geo.padBefore, geo.padAfter, geo.stride); // [Cin,kH',kW',Cout]
-  if (r.shape[1] !== kh || r.shape[2] !== kw) r = tf.slice(r, [0, 0, 0, 0], [r.shape[0], kh, kw, r.shape[3]]);
-  return tf.transpose(r, [3, 0, 1, 2]);
 }
 
 // ---- depthwise (groups = in channels, out channels = multiplier * in) -----------------
@@ -175,13 +125,15 @@ function depthwiseFilter(w: tf.Tensor4D, channels: number): tf.Tensor4D {
   return tf.transpose(tf.reshape(w, [channels, out / channels, kh, kw]), [2, 3, 0, 1]);
 }
 
-function depthwiseForward(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor | null, geo: ConvGeometry): tf.Tensor4D {
+/** Depthwise forward (groups = Cin): NCHW in and out. @internal */
+export function depthwiseForward(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor | null, geo: ConvGeometry): tf.Tensor4D {
   let y: tf.Tensor4D = runDepthwise(tf.transpose(x, NCHW_TO_NHWC), depthwiseFilter(w, x.shape[1]), geo.stride, geo.padBefore, geo.padAfter, geo.dilation);
   if (bias !== null) y = tf.add(y, bias);
   return tf.transpose(y, NHWC_TO_NCHW);
 }
 
-function depthwiseInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, channels: number, geo: ConvGeometry): tf.Tensor4D {
+/** Depthwise input gradient. @internal */
+export function depthwiseInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, channels: number, geo: ConvGeometry): tf.Tensor4D {
   const [out, , kh, kw] = w.shape;
   const multiplier = out / channels;
   // Each of the C*M output channels flows back through its own rotated kernel...
@@ -193,7 +145,8 @@ function depthwiseInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, channels: number, ge
   return tf.transpose(dx as tf.Tensor4D, NHWC_TO_NCHW);
 }
 
-function depthwiseWeightGrad(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
+/** Depthwise weight gradient. @internal */
+export function depthwiseWeightGrad(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
   const [n, c, h, w] = x.shape;
   const out = g.shape[1];
   const [oh, ow] = geo.outSize;
@@ -208,68 +161,7 @@ function depthwiseWeightGrad(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry):
   return tf.reshape(tf.transpose(dw, [2, 0, 1]), [out, 1, kh, kw]);
 }
 
-// ---- dispatch --------------------------------------------------------------------------
-
-type Kind = 'dense' | 'depthwise' | 'grouped';
-
-function kindOf(inChannels: number, geo: ConvGeometry): Kind {
-  if (geo.groups === 1) return 'dense';
-  return geo.groups === inChannels ? 'depthwise' : 'grouped';
-}
-
-/** Splits NCHW `t` into `groups` equal parts along `axis`. */
-function splitGroups(t: tf.Tensor4D, groups: number, axis: number): tf.Tensor4D[] {
-  return tf.split(t, groups, axis) as tf.Tensor4D[];
-}
-
-/** The convolution of NCHW `x` with OIHW `w` (and `bias`), as an NCHW tensor. */
-export function convForward(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor | null, geo: ConvGeometry): tf.Tensor4D {
-  switch (kindOf(x.shape[1], geo)) {
-    case 'dense':
-      return denseForward(x, w, bias, geo);
-    case 'depthwise':
-      return depthwiseForward(x, w, bias, geo);
-    case 'grouped': {
-      // Groups between 1 and C run one dense convolution per group.
-      const xs = splitGroups(x, geo.groups, 1);
-      const ws = splitGroups(w, geo.groups, 0);
-      const bs = bias === null ? null : tf.split(bias, geo.groups);
-      return tf.concat(xs.map((xi, i) => denseForward(xi, ws[i], bs?.[i] ?? null, geo)), 1);
-    }
-  }
-}
-
-/** The gradient of the NCHW input (with `inChannels` channels) given the output's gradient `g`. */
-export function convInputGrad(g: tf.Tensor4D, w: tf.Tensor4D, inChannels: number, geo: ConvGeometry): tf.Tensor4D {
-  switch (kindOf(inChannels, geo)) {
-    case 'dense':
-      return denseInputGrad(g, w, geo);
-    case 'depthwise':
-      return depthwiseInputGrad(g, w, inChannels, geo);
-    case 'grouped': {
-      const gs = splitGroups(g, geo.groups, 1);
-      const ws = splitGroups(w, geo.groups, 0);
-      return tf.concat(gs.map((gi, i) => denseInputGrad(gi, ws[i], geo)), 1);
-    }
-  }
-}
-
-/** The gradient of the OIHW weight given the input `x` and the output's gradient `g`. */
-export function convWeightGrad(x: tf.Tensor4D, g: tf.Tensor4D, geo: ConvGeometry): tf.Tensor4D {
-  switch (kindOf(x.shape[1], geo)) {
-    case 'dense':
-      return denseWeightGrad(x, g, geo);
-    case 'depthwise':
-      return depthwiseWeightGrad(x, g, geo);
-    case 'grouped': {
-      const xs = splitGroups(x, geo.groups, 1);
-      const gs = splitGroups(g, geo.groups, 1);
-      return tf.concat(xs.map((xi, i) => denseWeightGrad(xi, gs[i], geo)), 0);
-    }
-  }
-}
-
-/** The bias gradient: the output gradient summed over batch and space (innermost first, cheapest on wasm). */
+/** @internal The bias gradient: the output gradient summed over batch and space (innermost first, cheapest on wasm). */
 export function convBiasGrad(g: tf.Tensor4D): tf.Tensor1D {
   const [n, c, h, w] = g.shape;
   return tf.sum(tf.sum(tf.reshape(g, [n, c, h * w]), 2), 0);

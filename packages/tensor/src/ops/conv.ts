@@ -8,7 +8,8 @@ import { record } from '../autograd/record';
 import { ArgumentError, ShapeError, formatShape } from '../errors';
 import type { Tensor } from '../tensor';
 import { checkInputRank, convOutputLength, expectFloat, pair, show, widthOnly, type HW, type Pair } from './conv-args';
-import { convBiasGrad, convForward, convInputGrad, convWeightGrad, type ConvGeometry } from './conv-kernels';
+import { convBackward, convForward } from './conv-dispatch';
+import type { ConvGeometry } from './conv-kernels';
 import { expectTensor } from './operand';
 import { reshape } from './shape-ops';
 
@@ -117,17 +118,21 @@ function convolve(x: Tensor, w: Tensor, bias: Tensor | null, geo: ConvGeometry):
   const xv = x.value('conv2d') as tf.Tensor4D;
   const wv = w.value('conv2d') as tf.Tensor4D;
   const bv = bias === null ? null : bias.value('conv2d');
-  const value = tf.tidy(() => convForward(xv, wv, bv, geo));
+  const [value, patches = null] = tf.tidy(() => {
+    const [y, reusable] = convForward(xv, wv, bv, geo);
+    return reusable === null ? [y] : [y, reusable];
+  }) as [tf.Tensor4D, tf.Tensor2D?];
   const inputs = bias === null ? [x, w] : [x, w, bias];
-  const inChannels = x.shape[1] as number;
-  // Only what a needed gradient reads is kept alive: dx reads the weight, dW the input.
-  const saved = [...(x.requiresGrad ? [w] : []), ...(w.requiresGrad ? [x] : [])];
+  // Only what a needed gradient reads is kept alive: dx reads the weight, dW the input
+  // (or the forward's patches of it).
+  const keepPatches = patches !== null && w.requiresGrad;
+  if (patches !== null && !keepPatches) patches.dispose();
+  const saved = [...(x.requiresGrad ? [w] : []), ...(w.requiresGrad && !keepPatches ? [x] : [])];
   return record('conv2d', value, inputs, () => (grad) => {
-    const g = grad as tf.Tensor4D;
-    const grads: (tf.Tensor | null)[] = [x.requiresGrad ? convInputGrad(g, wv, inChannels, geo) : null, w.requiresGrad ? convWeightGrad(xv, g, geo) : null];
-    if (bias !== null) grads.push(bias.requiresGrad ? convBiasGrad(g) : null);
-    return grads;
-  }, { saved });
+    const needs = { input: x.requiresGrad, weight: w.requiresGrad, bias: bias?.requiresGrad ?? false };
+    const grads: (tf.Tensor | null)[] = convBackward(grad as tf.Tensor4D, xv, wv, geo, needs, keepPatches ? patches : null);
+    return bias === null ? grads.slice(0, 2) : grads;
+  }, { saved, owned: keepPatches ? [patches] : [] });
 }
 
 function checkOperands(input: unknown, weight: unknown, bias: unknown, spelling: Spelling): { x: Tensor; w: Tensor; b: Tensor | null; unbatched: boolean } {

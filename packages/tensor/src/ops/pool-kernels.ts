@@ -5,6 +5,10 @@
  * the rank-3 view: tfjs-wasm's Pad is ~15x slower on a rank-4 tensor whose last dim
  * is 1 (measured 19 ms against 1.2 ms on [2048,26,26]).
  *
+ * Max pooling runs on the host kernel of kernels/max-pool.ts wherever there is one
+ * (wasm and cpu): it keeps each window's argmax for the backward. The max pooling here
+ * is the fallback for the other backends (tensorflow).
+ *
  * NOTE (pooling gradients): tfjs-backend-wasm's MaxPoolGrad (and MaxPoolWithArgmax)
  * start each window's maximum at FLT_MIN, the smallest *positive* float: windows whose
  * values are all <= 0 get no gradient (measured, tfjs 4.22), ties go to the last

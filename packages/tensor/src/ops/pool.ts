@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { record } from '../autograd/record';
 import { ArgumentError, ShapeError, formatShape } from '../errors';
+import { hasMaxPoolWithIndices, maxPoolGrad, maxPoolWithIndices } from '../kernels/max-pool';
 import type { Tensor } from '../tensor';
 import { checkInputRank, expectFloat, pair, poolOutputLength, show, widthOnly, type HW, type Pair } from './conv-args';
 import { expectTensor } from './operand';
@@ -124,6 +125,18 @@ function maxPool(input: unknown, kernelSize: unknown, options: MaxPool2dOptions 
   const [n, c] = x4.shape as [number, number];
   const outShape = [n, c, ...geo.outSize];
   const xv = x4.value(spelling.op);
+  if (hasMaxPoolWithIndices()) {
+    // The indices are all the backward needs: neither the input nor the output is kept.
+    const [value, indices] = tf.tidy(() => {
+      const [y3, at] = maxPoolWithIndices(channelsAsImages(xv, x4.shape), geo);
+      return [tf.reshape(y3, outShape), at];
+    });
+    const y = record('maxPool2d', value, [x4], () => (g) => {
+      const dx = maxPoolGrad(channelsAsImages(g, outShape), indices as tf.Tensor3D, geo.inSize);
+      return [tf.reshape(dx, x4.shape as number[])];
+    }, { owned: [indices as tf.Tensor] });
+    return unlift(y);
+  }
   const value = tf.tidy(() => tf.reshape(maxPoolForward(channelsAsImages(xv, x4.shape), geo), outShape));
   const y = record('maxPool2d', value, [x4], () => (g, out) => {
     const dx = maxPoolBackward(channelsAsImages(xv, x4.shape), channelsAsImages(out, outShape), channelsAsImages(g, outShape), geo);

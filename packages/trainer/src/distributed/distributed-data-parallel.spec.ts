@@ -1,5 +1,5 @@
 import { ready, randn, tensor, linear, manualSeed, type Tensor } from '@loom/tensor';
-import { InProcessGroup } from './process-group';
+import { InProcessGroup, type ProcessGroup } from './process-group';
 import { DistributedDataParallel } from './distributed-data-parallel';
 import { assignBuckets } from './gradient-buckets';
 import type { TrainableModel } from '../job/job-spec';
@@ -85,4 +85,45 @@ test.each([2, 3])('%i replicas with shard weights compute the single-process gra
     m.params.forEach((p, i) => expect(Array.from(p.grad!.data())).toEqual(Array.from(replicas[0]!.params[i]!.grad!.data())));
   }
   expect(ddps[0]!.stats.bucketsStartedInBackward).toBe(ddps[0]!.stats.buckets);
+});
+
+/** An InProcessGroup seen without its `startAllReduce`: DDP then reduces each bucket with `allReduce`. */
+function withoutStartAllReduce(group: InProcessGroup): ProcessGroup {
+  return { rank: group.rank, worldSize: group.worldSize, allReduce: (b) => group.allReduce(b), broadcast: (b, r) => group.broadcast(b, r), barrier: () => group.barrier() };
+}
+
+test.each([
+  ['one collective per step (startAllReduce)', (g: InProcessGroup): ProcessGroup => g],
+  ['one allReduce per bucket', withoutStartAllReduce],
+])('both ways of reducing give bit-identical gradients: %s', async (_, asGroup) => {
+  manualSeed(4);
+  const x = randn([6, 4]);
+  const y = tensor([0, 1, 2, 0, 1, 2], { dtype: 'int32' });
+  const groups = InProcessGroup.create(2).map(asGroup);
+  manualSeed(5);
+  const replicas = groups.map(() => new TinyMlp());
+  // A 16-byte first bucket (the last layer), so that two buckets launch at different times.
+  const ddps = await Promise.all(replicas.map((m, r) => DistributedDataParallel.create(m, groups[r]!, { firstBucketCapMb: 16 / (1024 * 1024) })));
+  expect(ddps[0]!.stats.buckets).toBe(2);
+  await Promise.all(
+    ddps.map((ddp, r) => {
+      ddp.setGradientWeight(0.5);
+      lossOf(ddp.forward(x.narrow(0, 3 * r, 3)), y.narrow(0, 3 * r, 3)).backward();
+      return ddp.synchronizeGradients();
+    }),
+  );
+  replicas[0]!.params.forEach((p, i) => expect(Array.from(p.grad!.data())).toEqual(Array.from(replicas[1]!.params[i]!.grad!.data())));
+  expect(ddps[0]!.stats.steps).toBe(1);
+  expect(ddps[0]!.stats.lastOverlapWindowMs).toBeGreaterThanOrEqual(0);
+});
+
+test('changing the weight after buckets started reducing is refused', async () => {
+  manualSeed(6);
+  const [group] = InProcessGroup.create(1);
+  const ddp = await DistributedDataParallel.create(new TinyMlp(), group!);
+  ddp.setGradientWeight(1);
+  lossOf(ddp.forward(randn([2, 4])), tensor([0, 1], { dtype: 'int32' })).backward();
+  expect(() => ddp.setGradientWeight(0.5)).toThrow('bucket(s) already started reducing with weight 1 during backward');
+  await ddp.synchronizeGradients();
+  expect(() => ddp.setGradientWeight(0.5)).not.toThrow();
 });

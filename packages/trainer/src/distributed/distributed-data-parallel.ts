@@ -6,21 +6,33 @@
  *
  *   const loss = lossFn(ddp.forward(X), y);
  *   optimizer.zeroGrad();
- *   loss.backward();                 // full buckets start reducing here
+ *   loss.backward();                 // full buckets are launched here
  *   await ddp.synchronizeGradients(); // the rest reduce; grads are the average
  *   optimizer.step();
  *
  * Each rank's gradient is scaled by its weight before the sum: `1 / worldSize` by
  * default (PyTorch's average), or the rank's share of the global batch when pieces
- * differ in size (`setGradientWeight`), which makes N ranks compute exactly the
+ * differ in size (`setGradientWeight`, called before `backward()`, since buckets
+ * start reducing during backward), which makes N ranks compute exactly the
  * single-process gradient of the whole batch.
+ *
+ * With a process group that has `startAllReduce` (the ring), a step is one collective
+ * whose buckets are launched as their last gradient arrives; otherwise each bucket is
+ * its own `allReduce`.
+ *
+ * Overlap, honestly: a bucket launched during backward is packed, scaled and handed to
+ * gRPC at once, but Node writes it to the socket (and reads the neighbour's) only when
+ * the event loop runs again, i.e. after `backward()` returns. On one thread the
+ * communication therefore overlaps nothing of backward; `stats.lastOverlapWindowMs`
+ * is the window a transport on another thread could fill, `stats.lastWaitMs` what the
+ * step waited for (tools/bench/quickstart-epoch.js).
  */
 import { fromArray, noGrad, type Tensor } from '@loom/tensor';
 import { TrainingError } from '../errors';
 import type { TrainableModel } from '../job/job-spec';
 import { assignBuckets, type GradientBucket } from './gradient-buckets';
 import { callModel } from '../job/job-spec';
-import type { ProcessGroup } from './process-group';
+import type { BucketedAllReduce, ProcessGroup } from './process-group';
 
 /** Options of {@link DistributedDataParallel.create}. */
 export interface DdpOptions {
@@ -34,11 +46,20 @@ export interface DdpOptions {
 
 /** Counters of gradient synchronisation, for metrics and the overlap measurement. */
 export interface DdpStats {
-  /** Buckets whose reduction started during backward (before `synchronizeGradients`). */
+  /** Buckets whose reduction started during backward (before `synchronizeGradients`), over all steps. */
   bucketsStartedInBackward: number;
   buckets: number;
-  /** Milliseconds spent waiting in `synchronizeGradients` in the last step. */
+  /** Milliseconds spent waiting in `synchronizeGradients` in the last step: communication not hidden. */
   lastWaitMs: number;
+  /**
+   * Milliseconds from the first bucket's launch to the call of `synchronizeGradients`
+   * in the last step: the window in which communication could overlap backward.
+   */
+  lastOverlapWindowMs: number;
+  /** Milliseconds of the last step spent packing gradients into buckets and unpacking the sums. */
+  lastCopyMs: number;
+  /** Steps synchronised so far. */
+  steps: number;
 }
 
 const MIB = 1024 * 1024;
@@ -49,6 +70,10 @@ export class DistributedDataParallel {
   private readonly bucketOf = new Map<Tensor, GradientBucket>();
   private readonly ready = new Map<GradientBucket, Set<Tensor>>();
   private readonly inFlight = new Map<GradientBucket, Promise<void>>();
+  /** The step's collective, started at the first bucket launch (ring process groups). */
+  private collective: BucketedAllReduce | null = null;
+  private firstLaunchAt = 0;
+  private copyMs = 0;
   private weight: number;
   private syncing = false;
   readonly stats: DdpStats;
@@ -61,7 +86,7 @@ export class DistributedDataParallel {
     const params = [...module.parameters()].filter((p) => p.requiresGrad);
     this.buckets = assignBuckets(params, (options.bucketCapMb ?? 25) * MIB, (options.firstBucketCapMb ?? 1) * MIB);
     this.weight = 1 / processGroup.worldSize;
-    this.stats = { bucketsStartedInBackward: 0, buckets: this.buckets.length, lastWaitMs: 0 };
+    this.stats = { bucketsStartedInBackward: 0, buckets: this.buckets.length, lastWaitMs: 0, lastOverlapWindowMs: 0, lastCopyMs: 0, steps: 0 };
     for (const bucket of this.buckets) {
       this.ready.set(bucket, new Set());
       for (const p of bucket.params) {
@@ -90,9 +115,18 @@ export class DistributedDataParallel {
     return callModel(this.module, inputs);
   }
 
-  /** Sets this rank's weight in the gradient sum (default `1 / worldSize`). */
+  /**
+   * Sets this rank's weight in the gradient sum (default `1 / worldSize`). Call it
+   * before `backward()`: buckets are scaled when they start reducing, during backward.
+   */
   setGradientWeight(weight: number): void {
     if (!Number.isFinite(weight) || weight < 0) throw new TrainingError(`setGradientWeight: weight must be a finite non-negative number, got ${weight}`);
+    if (this.inFlight.size > 0 && weight !== this.weight) {
+      throw new TrainingError(
+        `setGradientWeight(${weight}): ${this.inFlight.size} bucket(s) already started reducing with weight ${this.weight} during backward`,
+        'call setGradientWeight() before loss.backward()',
+      );
+    }
     this.weight = weight;
   }
 
@@ -101,14 +135,18 @@ export class DistributedDataParallel {
     for (const bucket of this.buckets) {
       bucket.params.forEach((p, i) => bucket.buffer.set(p.data() as Float32Array, bucket.offsets[i]));
       await this.processGroup.broadcast(bucket.buffer, 0);
-      noGrad(() => bucket.params.forEach((p, i) => p.copy_(this.slice(bucket, i))));
+      noGrad(() => bucket.params.forEach((p, i) => p.copy_(this.view(bucket, i))));
     }
   }
 
-  private slice(bucket: GradientBucket, i: number): Tensor {
+  /**
+   * Parameter `i`'s slice of the bucket buffer as a tensor: adopting the slice (for
+   * `copy_`, which copies host values once) or holding its own copy.
+   */
+  private view(bucket: GradientBucket, i: number, copy = false): Tensor {
     const p = bucket.params[i] as Tensor;
     const offset = bucket.offsets[i] as number;
-    return fromArray(bucket.buffer.subarray(offset, offset + p.numel()), p.shape);
+    return fromArray(bucket.buffer.subarray(offset, offset + p.numel()), p.shape, { copy });
   }
 
   private onGradReady(param: Tensor): void {
@@ -128,17 +166,32 @@ export class DistributedDataParallel {
     }
   }
 
-  /** Packs a bucket's gradients (missing ones as zeros), scales them and starts the sum. */
+  /** Packs a bucket's gradients scaled by the weight (missing ones as zeros) and starts its sum. */
   private launch(bucket: GradientBucket): void {
+    const started = performance.now();
     const { buffer } = bucket;
+    const w = this.weight;
     bucket.params.forEach((p, i) => {
       const offset = bucket.offsets[i] as number;
-      if (p.grad) buffer.set(p.grad.data() as Float32Array, offset);
-      else buffer.fill(0, offset, offset + p.numel());
+      if (!p.grad) return void buffer.fill(0, offset, offset + p.numel());
+      if (w === 1) return void buffer.set(p.grad.data() as Float32Array, offset);
+      // Scaled by the backend's SIMD kernel, then copied out once: a JavaScript loop over
+      // the copy ran ~1.5 ns per element and made packing ~20% slower (quickstart, 2 workers).
+      const scaled = noGrad(() => (p.grad as Tensor).mul(w));
+      buffer.set(scaled.data() as Float32Array, offset);
+      scaled.dispose();
     });
-    const w = this.weight;
-    if (w !== 1) for (let i = 0; i < buffer.length; i++) buffer[i] = (buffer[i] as number) * w;
-    this.inFlight.set(bucket, this.processGroup.allReduce(buffer));
+    this.copyMs += performance.now() - started;
+    if (this.inFlight.size === 0) this.firstLaunchAt = performance.now();
+    const pg = this.processGroup;
+    if (pg.startAllReduce) {
+      // Every rank starts the step's collective at its first launch, before any other
+      // collective of the step, so the ring's collective order matches on all ranks.
+      this.collective ??= pg.startAllReduce(this.buckets.map((b) => b.buffer.length));
+      this.inFlight.set(bucket, this.collective.reduceBucket(bucket.index, buffer));
+    } else {
+      this.inFlight.set(bucket, pg.allReduce(buffer));
+    }
   }
 
   /**
@@ -149,26 +202,34 @@ export class DistributedDataParallel {
   async synchronizeGradients(extra?: Float32Array): Promise<void> {
     const started = performance.now();
     this.syncing = true;
+    this.stats.lastOverlapWindowMs = this.inFlight.size > 0 ? started - this.firstLaunchAt : 0;
     try {
       for (const bucket of this.buckets) if (!this.inFlight.has(bucket)) this.launch(bucket);
       const extraDone = extra ? this.processGroup.allReduce(extra) : Promise.resolve();
+      // Awaited below; handled here too, so that a failed bucket (awaited first) does not leave it unhandled.
+      extraDone.catch(() => undefined);
       // Buckets complete in launch order on every rank, so awaiting in order cannot deadlock.
       for (const bucket of this.buckets) await this.inFlight.get(bucket);
       await extraDone;
+      const unpacking = performance.now();
       noGrad(() => {
         for (const bucket of this.buckets) {
           bucket.params.forEach((p, i) => {
-            const value = this.slice(bucket, i);
-            if (p.grad && !p.grad.isDisposed) p.grad.copy_(value);
-            else p.grad = value.keep();
+            if (p.grad && !p.grad.isDisposed) p.grad.copy_(this.view(bucket, i));
+            else p.grad = this.view(bucket, i, true).keep();
           });
         }
       });
+      this.copyMs += performance.now() - unpacking;
     } finally {
       this.inFlight.clear();
+      this.collective = null;
       for (const set of this.ready.values()) set.clear();
       this.syncing = false;
       this.stats.lastWaitMs = performance.now() - started;
+      this.stats.lastCopyMs = this.copyMs;
+      this.copyMs = 0;
+      this.stats.steps++;
     }
   }
 }

@@ -6,12 +6,30 @@
  */
 import { TrainerConfigError } from '../errors';
 
+/**
+ * One all-reduce whose buckets are handed over one at a time (see
+ * {@link ProcessGroup.startAllReduce}): launch every bucket once, then `wait()`.
+ */
+export interface BucketedAllReduce {
+  /** Starts summing bucket `id` in place; resolves when `data` holds the sum over all ranks. */
+  reduceBucket(id: number, data: Float32Array): Promise<void>;
+  /** Resolves when every bucket is reduced. */
+  wait(): Promise<void>;
+}
+
 /** Collective communication among `worldSize` ranks (PyTorch's `ProcessGroup`). */
 export interface ProcessGroup {
   readonly rank: number;
   readonly worldSize: number;
   /** Sums `buffer` element-wise across ranks, in place; every rank ends with identical values. */
   allReduce(buffer: Float32Array): Promise<void>;
+  /**
+   * Optional: one all-reduce of buckets of the given lengths whose data come later, as
+   * backward produces them (`@loom/coordinator`'s ring implements it). One collective
+   * per step instead of one per bucket: fewer round trips, and buckets launched early
+   * are on the wire before the last gradient exists.
+   */
+  startAllReduce?(bucketLengths: readonly number[]): BucketedAllReduce;
   /** Copies `root`'s `buffer` into every rank's `buffer`. */
   broadcast(buffer: Float32Array, root: number): Promise<void>;
   /** Resolves when every rank has called it. */
@@ -57,6 +75,17 @@ class InProcessWorld {
   }
 }
 
+/** Sums the ranks' buffers in rank order and writes the sum into each (bit-identical everywhere). */
+function sumInto(worldSize: number, buffers: Map<number, Float32Array>): void {
+  const first = buffers.get(0) as Float32Array;
+  const sum = new Float32Array(first.length);
+  for (let r = 0; r < worldSize; r++) {
+    const b = buffers.get(r) as Float32Array;
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (b[i] as number);
+  }
+  for (const b of buffers.values()) b.set(sum);
+}
+
 /**
  * A process group whose ranks live in one process (replicas in one thread). Sums are
  * taken in rank order, so every rank gets bit-identical results.
@@ -68,6 +97,8 @@ class InProcessWorld {
  * ```
  */
 export class InProcessGroup implements ProcessGroup {
+  private startedAllReduces = 0;
+
   private constructor(
     private readonly world: InProcessWorld,
     readonly rank: number,
@@ -85,14 +116,21 @@ export class InProcessGroup implements ProcessGroup {
   }
 
   allReduce(buffer: Float32Array): Promise<void> {
-    return this.world.join(this.rank, `allReduce:${buffer.length}`, buffer, (buffers) => {
-      const sum = new Float32Array(buffer.length);
-      for (let r = 0; r < this.world.size; r++) {
-        const b = buffers.get(r) as Float32Array;
-        for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (b[i] as number);
+    return this.world.join(this.rank, `allReduce:${buffer.length}`, buffer, (buffers) => sumInto(this.world.size, buffers));
+  }
+
+  /** Buckets are matched across ranks by their all-reduce's sequence number and their id, so launch order may differ. */
+  startAllReduce(bucketLengths: readonly number[]): BucketedAllReduce {
+    const collective = this.startedAllReduces++;
+    const done: Promise<void>[] = bucketLengths.map(() => new Promise<void>(() => undefined));
+    const reduceBucket = (id: number, data: Float32Array): Promise<void> => {
+      if (data.length !== bucketLengths[id]) {
+        return Promise.reject(new TrainerConfigError(`InProcessGroup.startAllReduce: bucket ${id} was declared with ${bucketLengths[id]} elements but launched with ${data.length}`));
       }
-      for (const b of buffers.values()) b.set(sum);
-    });
+      done[id] = this.world.join(this.rank, `startAllReduce:${collective}:${id}`, data, (buffers) => sumInto(this.world.size, buffers));
+      return done[id] as Promise<void>;
+    };
+    return { reduceBucket, wait: async () => void (await Promise.all(done)) };
   }
 
   broadcast(buffer: Float32Array, root: number): Promise<void> {

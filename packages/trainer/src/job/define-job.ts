@@ -45,6 +45,9 @@ export function defineJob(spec: JobSpec): Job {
   }
   const numWorkers = spec.numWorkers ?? 0;
   if (!Number.isInteger(numWorkers) || numWorkers < 0) throw new TrainerConfigError(`job '${spec.name}': numWorkers must be a non-negative integer, got ${numWorkers}`);
+  if (spec.skipNonFiniteSteps !== undefined && typeof spec.skipNonFiniteSteps !== 'boolean') {
+    throw new TrainerConfigError(`job '${spec.name}': skipNonFiniteSteps must be true or false, got ${JSON.stringify(spec.skipNonFiniteSteps)}`);
+  }
   const batchSize = positiveInteger(spec.batchSize, 'batchSize');
   return {
     ...spec,
@@ -56,6 +59,7 @@ export function defineJob(spec: JobSpec): Job {
     dropLast: spec.dropLast ?? false,
     numWorkers,
     schedulerInterval: interval,
+    skipNonFiniteSteps: spec.skipNonFiniteSteps ?? false,
   };
 }
 

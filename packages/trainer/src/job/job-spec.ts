@@ -84,6 +84,13 @@ export interface JobSpec {
   scheduler?: (optimizer: OptimizerLike) => SchedulerLike;
   /** When the scheduler steps: after each epoch (default) or after each optimizer step. */
   schedulerInterval?: 'epoch' | 'step';
+  /**
+   * A step whose loss or gradient is NaN or infinite stops training with a
+   * `NonFiniteError` (default false); true skips such steps instead (no optimizer or
+   * scheduler step, a warning, counted in the epoch's `skippedSteps`), as PyTorch's
+   * `GradScaler` skips steps with inf/NaN gradients.
+   */
+  skipNonFiniteSteps?: boolean;
 }
 
 /** A validated job, with defaults filled in. */

@@ -34,6 +34,8 @@ export interface EpochEvent {
   seconds: number;
   samplesPerSecond: number;
   workers: number;
+  /** Steps of the epoch skipped for a NaN/inf loss or gradient (`skipNonFiniteSteps`). */
+  skippedSteps: number;
 }
 
 /** Any Trainer event. */

@@ -20,6 +20,10 @@ export interface RunContext {
   /** Prints a line (rank 0 only when distributed). */
   print: (line: string) => void;
   printEvery: number;
+  /** Prints a warning line (rank 0 only when distributed; default: none). */
+  warn?: (line: string) => void;
+  /** Skip steps with a NaN/inf loss or gradient instead of stopping (see NOTE [Non-finite steps]). */
+  skipNonFiniteSteps?: boolean;
   /** Optimizer steps so far. */
   step: number;
   lastLoss: number;

@@ -6,6 +6,9 @@
 import { applyLoss } from '../job/job-spec';
 import { DataLoader } from '@loom/data';
 import { TrainingError } from '../errors';
+import { NonFiniteError, describeNonFiniteStep } from '../numerics/non-finite-error';
+import { StepGuard } from '../numerics/step-guard';
+import { poisonedState } from '../numerics/poisoned-state';
 import { EpochPlan } from '../plan/epoch-plan';
 import { PlanBatchSampler } from '../plan/plan-batch-sampler';
 import type { StepEvent } from './events';
@@ -27,6 +30,8 @@ export interface EpochTrainResult {
   meanLoss: number;
   /** Samples trained on by all ranks together. */
   samples: number;
+  /** Steps skipped for a NaN/inf loss or gradient (with `skipNonFiniteSteps`). */
+  skippedSteps: number;
 }
 
 /** Runs one epoch of training. */
@@ -41,17 +46,23 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
   const loader = new DataLoader(ctx.train as never, { batchSampler: sampler.nonEmpty(), numWorkers: job.numWorkers });
   const batches = (loader as unknown as AsyncIterable<Batch>)[Symbol.asyncIterator]();
   const size = ctx.train.length;
-  const extra = new Float32Array(1);
+  // Checked every step before optimizer.step(); see NOTE [Non-finite steps].
+  const guard = new StepGuard([...model.namedParameters()].filter(([, p]) => p.requiresGrad), rank, worldSize);
+  const extra = guard.extra;
   model.train();
   let samples = plan.samplesBefore(range.startBatch);
   let lossSum = 0;
   let steps = 0;
+  let skippedSteps = 0;
   const started = performance.now();
   try {
     for (let batch = range.startBatch; batch < plan.numBatches; batch++) {
       const shard = plan.shard(batch, rank, worldSize);
       let localLoss = 0;
       optimizer.zeroGrad();
+      const weight = ddp ? shard.indices.length / shard.globalSize : 1;
+      // Before backward: DDP scales each bucket as it starts reducing, during backward.
+      ddp?.setGradientWeight(weight);
       if (shard.indices.length > 0) {
         const next = await batches.next();
         if (next.done) throw new TrainingError(`the data loader ended before batch ${batch} of epoch ${range.epoch + 1}`);
@@ -61,15 +72,22 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
         localLoss = loss.item();
       }
       let value = localLoss;
+      guard.observeLocal(localLoss, weight);
       if (ddp) {
-        const weight = shard.indices.length / shard.globalSize;
-        ddp.setGradientWeight(weight);
-        extra[0] = localLoss * weight;
         await ddp.synchronizeGradients(extra);
         value = extra[0] as number;
       }
-      if (!Number.isFinite(value)) {
-        throw new TrainingError(`training loss is ${value} at epoch ${range.epoch + 1}, batch ${batch} (step ${ctx.step + 1}), rank ${rank}`, 'lower the learning rate or check the data for NaN/inf');
+      const fault = guard.check(value, { epoch: range.epoch + 1, step: ctx.step + 1, batch }, ddp !== null, (r) => plan.shard(batch, r, worldSize).indices);
+      if (fault) {
+        if (!ctx.skipNonFiniteSteps) throw new NonFiniteError(fault);
+        const poisoned = await poisonedState(model, ctx.processGroup);
+        if (poisoned.length > 0) throw new NonFiniteError({ ...fault, poisonedState: poisoned });
+        // Every rank reached the same verdict, so every replica skips alike.
+        optimizer.zeroGrad();
+        skippedSteps++;
+        samples += shard.globalSize;
+        ctx.warn?.(`[loom] warning: ${describeNonFiniteStep(fault)}: step skipped (skipNonFiniteSteps), ${skippedSteps} skipped in epoch ${range.epoch + 1}`);
+        continue;
       }
       optimizer.step();
       if (ctx.scheduler && job.schedulerInterval === 'step') ctx.scheduler.step();
@@ -86,5 +104,5 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
   } finally {
     await batches.return?.();
   }
-  return { meanLoss: steps > 0 ? lossSum / steps : NaN, samples: samples - plan.samplesBefore(range.startBatch) };
+  return { meanLoss: steps > 0 ? lossSum / steps : NaN, samples: samples - plan.samplesBefore(range.startBatch), skippedSteps };
 }
