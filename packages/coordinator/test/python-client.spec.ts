@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoordinatorServer, PROTOCOL_VERSION, bearerTokenAuth, findProtoRoot, joinGroup, loadProtocol, workerSecurity, type WorkerGroup } from '../src';
-import { bitEqual, seeded } from './ring-harness';
+import { expectIdenticalAllReduce } from './ring-harness';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -80,9 +80,7 @@ maybe('python grpcio stranger without the token: UNAUTHENTICATED everywhere, ove
     expect(result.oversized).toEqual({ code: 'RESOURCE_EXHAUSTED' });
     // The real workers noticed nothing.
     expect(server.membership?.members.map((m) => m.workerId)).toEqual(['w-0', 'w-1']);
-    const data = [seeded(100, 1), seeded(100, 2)];
-    await Promise.all(groups.map((g, i) => g.allReduce(data[i] as Float32Array)));
-    expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+    await expectIdenticalAllReduce(groups, 100, 1);
   } finally {
     await Promise.all(groups.map((g) => g.close()));
     await server.close();

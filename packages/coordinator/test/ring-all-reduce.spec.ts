@@ -4,7 +4,7 @@
  * each rank sends, broadcast, barrier, and the errors of mismatched collectives.
  */
 import { RingAllReduce } from '../src';
-import { bitEqual, closeAll, makeRing, maxRelError, referenceSum, seeded } from './ring-harness';
+import { bitEqual, closeAll, makeRing, maxRelError, referenceSum, seeded, expectIdenticalAllReduce } from './ring-harness';
 
 /** float32 sums of N values in [-1, 1) stay within a few ulps of the exact sum. */
 const SUM_TOLERANCE = 1e-6;
@@ -188,9 +188,7 @@ describe('ring errors', () => {
     await reconnectB;
     // Epoch 1's collective fails: closed by the re-forming, or refused by a rank already at epoch 2.
     expect(await stale).toMatchObject({ code: expect.stringMatching(/^RING_(CLOSED|BAD_HELLO)$/), message: expect.stringMatching(/epoch 2/) });
-    const data = [seeded(33, 1), seeded(33, 2)];
-    await Promise.all([a!.allReduce(data[0] as Float32Array), b!.allReduce(data[1] as Float32Array)]);
-    expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+    await expectIdenticalAllReduce([a!, b!], 33, 1);
     await closeAll([a!, b!]);
   });
 

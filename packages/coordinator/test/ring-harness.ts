@@ -57,3 +57,22 @@ export function bitEqual(a: Float32Array, b: Float32Array): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
+
+/** Anything that all-reduces a buffer: a `RingAllReduce` or a joined `WorkerGroup`. */
+interface AllReducer {
+  allReduce(buffer: Float32Array): Promise<void>;
+}
+
+/**
+ * All-reduces `seeded(length, firstSeed + r)` on each member r and expects every member
+ * to end with the same bits: "the ring still works" after an injected fault. Returns
+ * the reduced arrays.
+ */
+export async function expectIdenticalAllReduce(members: readonly AllReducer[], length: number, firstSeed = 1): Promise<Float32Array[]> {
+  const data = members.map((_, r) => seeded(length, firstSeed + r));
+  const before = data.map((d) => d.slice());
+  await Promise.all(members.map((m, r) => m.allReduce(data[r] as Float32Array)));
+  for (const d of data.slice(1)) expect(bitEqual(d, data[0] as Float32Array)).toBe(true);
+  expect(maxRelError(data[0] as Float32Array, referenceSum(before))).toBeLessThan(1e-6);
+  return data;
+}

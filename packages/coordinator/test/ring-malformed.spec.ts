@@ -7,7 +7,7 @@
  */
 import { Client, Server, ServerCredentials, credentials, status, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { RingAllReduce, loadProtocol } from '../src';
-import { bitEqual, maxRelError, referenceSum, seeded } from './ring-harness';
+import { expectIdenticalAllReduce } from './ring-harness';
 
 const RING_PATH = '/loom.v1.Peer/Ring';
 
@@ -47,9 +47,7 @@ test('a bad hello is refused with a status naming the problem; the server keeps 
   }
   // The real neighbour still gets its stream, and a second caller is then refused.
   await rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: 1, left: address0 });
-  const data = [seeded(10, 1), seeded(10, 2)];
-  await Promise.all([rank0.allReduce(data[0] as Float32Array), rank1.allReduce(data[1] as Float32Array)]);
-  expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+  await expectIdenticalAllReduce([rank0, rank1], 10, 1);
   expect(await callRing(address0, hello())).toMatchObject({ code: status.ALREADY_EXISTS, details: expect.stringMatching(/already open for epoch 1/) });
   await Promise.all([rank0.close(), rank1.close()]);
 });
@@ -91,11 +89,7 @@ test('malformed chunks from the left neighbour fail the collective with a clear 
   // The worker survived every case: it re-forms the ring with the real neighbour.
   epoch++;
   await Promise.all([rank0.connect({ rank: 0, worldSize: 2, membershipEpoch: epoch, left: address1 }), rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: address0 })]);
-  const data = [seeded(10, 1), seeded(10, 2)];
-  const reference = referenceSum(data);
-  await Promise.all([rank0.allReduce(data[0] as Float32Array), rank1.allReduce(data[1] as Float32Array)]);
-  expect(maxRelError(data[1] as Float32Array, reference)).toBeLessThan(1e-6);
-  expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+  await expectIdenticalAllReduce([rank0, rank1], 10, 1);
   await Promise.all([rank0.close(), rank1.close(), new Promise<void>((resolve) => fake.tryShutdown(() => resolve()))]);
   fake.forceShutdown();
 });

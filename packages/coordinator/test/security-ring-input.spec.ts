@@ -6,7 +6,7 @@
  */
 import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { RingAllReduce, loadProtocol } from '../src';
-import { bitEqual, seeded } from './ring-harness';
+import { expectIdenticalAllReduce } from './ring-harness';
 
 function chunk(value: object): Buffer {
   const t = loadProtocol().gradientChunk;
@@ -41,9 +41,7 @@ test('a bad phase, a non-chunk and an oversized message each fail the collective
   }
   epoch++;
   await Promise.all([rank0.connect({ rank: 0, worldSize: 2, membershipEpoch: epoch, left: address1 }), rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: address0 })]);
-  const data = [seeded(10, 1), seeded(10, 2)];
-  await Promise.all([rank0.allReduce(data[0] as Float32Array), rank1.allReduce(data[1] as Float32Array)]);
-  expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+  await expectIdenticalAllReduce([rank0, rank1], 10, 1);
   await Promise.all([rank0.close(), rank1.close(), new Promise<void>((resolve) => fake.tryShutdown(() => resolve()))]);
   fake.forceShutdown();
 }, 60_000);

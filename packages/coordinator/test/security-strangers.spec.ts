@@ -6,7 +6,7 @@
  */
 import { Metadata, status } from '@grpc/grpc-js';
 import { CoordinatorServer, PROTOCOL_VERSION, bearerTokenAuth, bearerTokenMetadata, joinGroup, loadProtocol, workerSecurity, type WorkerGroup } from '../src';
-import { bitEqual, seeded } from './ring-harness';
+import { expectIdenticalAllReduce } from './ring-harness';
 import { rawCall } from './security-harness';
 
 const TOKEN = 'the-job-token-0123456789abcdef';
@@ -46,9 +46,7 @@ test('without the token a stranger cannot join, read, report, leave or take ring
     // Nothing changed: both members remain, heartbeats and the ring work.
     expect(server.membership?.members.map((m) => m.workerId)).toEqual(['w-0', 'w-1']);
     await expect(victim.client.heartbeat({ workerId: victim.workerId, leaseId: victim.joined.leaseId }, { membershipEpoch: 1, step: 2 })).resolves.toMatchObject({ membershipEpoch: 1 });
-    const data = [seeded(1000, 1), seeded(1000, 2)];
-    await Promise.all(groups.map((g, i) => g.allReduce(data[i] as Float32Array)));
-    expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+    await expectIdenticalAllReduce(groups, 1000, 1);
   } finally {
     await Promise.all(groups.map((g) => g.close()));
     await server.close();

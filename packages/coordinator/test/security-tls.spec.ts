@@ -6,7 +6,7 @@
  */
 import { credentials, status } from '@grpc/grpc-js';
 import { CoordinatorServer, PROTOCOL_VERSION, RingAllReduce, joinGroup, loadProtocol, tlsChannelCredentials, tlsServerCredentials, workerSecurity, type TlsMaterial, type WorkerGroup } from '../src';
-import { bitEqual, seeded } from './ring-harness';
+import { expectIdenticalAllReduce } from './ring-harness';
 import { TestPki, opensslMissing, rawCall, tempDir } from './security-harness';
 
 const why = opensslMissing();
@@ -48,9 +48,7 @@ maybe('mutual TLS', () => {
       }
       // The job never noticed.
       expect(server.membership?.members).toHaveLength(2);
-      const data = [seeded(5000, 3), seeded(5000, 4)];
-      await Promise.all(groups.map((g, i) => g.allReduce(data[i] as Float32Array)));
-      expect(bitEqual(data[0] as Float32Array, data[1] as Float32Array)).toBe(true);
+      await expectIdenticalAllReduce(groups, 5000, 3);
     } finally {
       await Promise.all(groups.map((g) => g.close()));
       await server.close();

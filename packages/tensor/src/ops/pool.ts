@@ -197,6 +197,23 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: AvgPool2dOpt
 }
 
 /**
+ * A 1-D pooling's kernel and options as the 2-D ones over a height of 1 (each value
+ * checked and named by `op`); avgPool ignores the dilation, which 1-D average pooling
+ * does not take.
+ */
+function liftTo2d(op: string, kernelSize: number, options: { stride?: number; padding?: number; dilation?: number }): [Pair | undefined, MaxPool2dOptions] {
+  const kernel = widthOnly(kernelSize, 1, op, 'kernelSize', 1);
+  return [
+    kernel,
+    {
+      stride: widthOnly(options.stride ?? kernelSize, 1, op, 'stride', 1),
+      padding: widthOnly(options.padding, 0, op, 'padding', 0),
+      dilation: widthOnly(options.dilation, 1, op, 'dilation', 1),
+    },
+  ];
+}
+
+/**
  * 1-D max pooling (PyTorch's `F.max_pool1d`) over `[N,C,L]` or `[C,L]`.
  *
  * @example
@@ -205,13 +222,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: AvgPool2dOpt
  * ```
  */
 export function maxPool1d(input: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): Tensor {
-  const op = MAX_POOL_1D.op;
-  const kernel = widthOnly(kernelSize, 1, op, 'kernelSize', 1);
-  const lifted: MaxPool2dOptions = {
-    stride: widthOnly(options.stride ?? kernelSize, 1, op, 'stride', 1),
-    padding: widthOnly(options.padding, 0, op, 'padding', 0),
-    dilation: widthOnly(options.dilation, 1, op, 'dilation', 1),
-  };
+  const [kernel, lifted] = liftTo2d(MAX_POOL_1D.op, kernelSize, options);
   return maxPool(input, kernel, options, MAX_POOL_1D, lifted);
 }
 
@@ -224,11 +235,6 @@ export function maxPool1d(input: Tensor, kernelSize: number, options: MaxPool1dO
  * ```
  */
 export function avgPool1d(input: Tensor, kernelSize: number, options: AvgPool1dOptions = {}): Tensor {
-  const op = AVG_POOL_1D.op;
-  const kernel = widthOnly(kernelSize, 1, op, 'kernelSize', 1);
-  const lifted: MaxPool2dOptions = {
-    stride: widthOnly(options.stride ?? kernelSize, 1, op, 'stride', 1),
-    padding: widthOnly(options.padding, 0, op, 'padding', 0),
-  };
+  const [kernel, lifted] = liftTo2d(AVG_POOL_1D.op, kernelSize, options);
   return avgPool(input, kernel, options, AVG_POOL_1D, lifted);
 }
