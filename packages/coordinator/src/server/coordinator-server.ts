@@ -20,6 +20,7 @@ import type { AuthHook } from './auth';
 import { checkExposure } from '../security/exposure';
 import { coordinatorServerOptions, type CoordinatorLimits } from '../security/limits';
 import { CheckpointStore, type CheckpointUpload } from './checkpoint-store';
+import { ControlStreams } from './control-streams';
 import { HeartbeatMonitor } from './heartbeat-monitor';
 import { MetricsAggregator, type StepMetrics } from './metrics-aggregator';
 
@@ -109,7 +110,7 @@ export class CoordinatorServer extends EventEmitter {
   private readonly store: CheckpointStore | null;
   private readonly aggregator = new MetricsAggregator((m: StepMetrics) => this.emit('step-metrics', m));
   private readonly heartbeatIntervalMs: number;
-  private readonly controls = new Map<string, ServerWritableStream<ControlRequest, ControlEvent>>();
+  private readonly controls = new ControlStreams();
   private current: Membership | null = null;
   private readonly readyPromise: Promise<Membership>;
   private address: string | null = null;
@@ -283,11 +284,7 @@ export class CoordinatorServer extends EventEmitter {
     this.guard('Control', call)
       .then(() => {
         this.member('Control', workerId, leaseId);
-        this.controls.get(workerId)?.end();
-        this.controls.set(workerId, call);
-        call.on('cancelled', () => {
-          if (this.controls.get(workerId) !== call) return;
-          this.controls.delete(workerId);
+        this.controls.attach(workerId, call, () => {
           // A worker closes its stream only after Leave, so a member whose stream breaks
           // has died or lost the network: act now rather than at the heartbeat deadline.
           if (!this.closing && this.current?.members.some((m) => m.workerId === workerId && m.leaseId === leaseId)) {
@@ -329,10 +326,7 @@ export class CoordinatorServer extends EventEmitter {
    * ```
    */
   sendControl(workerId: string, event: ControlEvent): boolean {
-    const call = this.controls.get(workerId);
-    if (!call) return false;
-    call.write(event);
-    return true;
+    return this.controls.send(workerId, event);
   }
 
   /** Sends `event` to every member's Control stream. */
@@ -356,8 +350,7 @@ export class CoordinatorServer extends EventEmitter {
     for (const id of workerIds) {
       this.removed.add(id);
       this.monitor.forget(id);
-      this.controls.get(id)?.end();
-      this.controls.delete(id);
+      this.controls.end(id);
     }
     this.current = withoutMembers(this.current, workerIds);
     trace(`${reason}; membership epoch ${this.current.epoch}, ${this.current.members.length} workers`, 'info');
@@ -387,8 +380,7 @@ export class CoordinatorServer extends EventEmitter {
     this.aggregator.flushAll();
     this.rendezvous.stop(new RendezvousError('RENDEZVOUS_CLOSED', 'the coordinator is shutting down'));
     this.monitor.stop();
-    for (const call of this.controls.values()) call.end();
-    this.controls.clear();
+    this.controls.endAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.server.forceShutdown(), SHUTDOWN_GRACE_MS);
       this.server.tryShutdown(() => {
