@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ready, type Tensor } from '@loom/tensor';
+import { defaultGenerator, ready, type Tensor } from '@loom/tensor';
 import { CrossEntropyLoss, Flatten, Linear, Module, ReLU, Sequential, optim, load } from '@loom/nn';
 import { FashionMNIST, Subset, ToTensor } from '@loom/data';
 import { Trainer, defineJob, type TrainingState } from '../src';
@@ -52,6 +52,7 @@ test('prints the seed lines and resumes mid-epoch to bit-identical parameters', 
   const lines: string[] = [];
   const full = new Trainer(job(), { print: (l) => lines.push(l), printEvery: 5 });
   const result = await full.fit();
+  const generatorAfterFull = defaultGenerator.getState();
   expect(lines[0]).toBe('Epoch 1');
   expect(lines[1]).toBe('-------------------------------');
   expect(lines[2]).toMatch(/^loss: \d\.\d{6} {2}\[ {3}64\/ {2}640\]$/);
@@ -72,6 +73,8 @@ test('prints the seed lines and resumes mid-epoch to bit-identical parameters', 
 
   const resumed = new Trainer(job(), { print: () => undefined, resumeFrom: mid });
   const after = await resumed.fit();
+  // Also the default generator (dropout, augmentation) ends where the uninterrupted run's did.
+  expect(Buffer.from(defaultGenerator.getState()).equals(Buffer.from(generatorAfterFull))).toBe(true);
   expect(after.step).toBe(20);
   const a = parameters(full);
   const b = parameters(resumed);

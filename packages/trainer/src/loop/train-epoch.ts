@@ -5,6 +5,7 @@
  */
 import { applyLoss } from '../job/job-spec';
 import { DataLoader } from '@loom/data';
+import { Generator } from '@loom/tensor';
 import { TrainingError } from '../errors';
 import { NonFiniteError, describeNonFiniteStep } from '../numerics/non-finite-error';
 import { StepGuard } from '../numerics/step-guard';
@@ -34,6 +35,9 @@ export interface EpochTrainResult {
   skippedSteps: number;
 }
 
+/** Spreads (seed, epoch) pairs apart for the loader's generator (an odd 32-bit constant, Knuth's multiplicative hash). */
+const LOADER_SEED_STRIDE = 2654435761n;
+
 /** Runs one epoch of training. */
 export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<EpochTrainResult> {
   const { job, model, optimizer, ddp } = ctx;
@@ -43,7 +47,13 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
   // Ranks whose piece of a (tiny, last) batch is empty skip the forward pass but still
   // join the gradient sum with zeros, so the loader only sees non-empty pieces.
   const sampler = new PlanBatchSampler(plan, rank, worldSize, range.startBatch);
-  const loader = new DataLoader(ctx.train as never, { batchSampler: sampler.nonEmpty(), numWorkers: job.numWorkers });
+  // The loader draws its workers' base seed from its generator each time an iterator
+  // starts. From the default generator, a run resumed mid-epoch would draw a second time
+  // in that epoch and leave every later random number (dropout, augmentation) one draw
+  // off the uninterrupted run; a generator of its own, seeded by (seed, epoch) as the
+  // plan is, gives both the same base seed and leaves the default generator alone.
+  const generator = new Generator(BigInt(job.seed) * LOADER_SEED_STRIDE + BigInt(range.epoch));
+  const loader = new DataLoader(ctx.train as never, { batchSampler: sampler.nonEmpty(), numWorkers: job.numWorkers, generator });
   const batches = (loader as unknown as AsyncIterable<Batch>)[Symbol.asyncIterator]();
   const size = ctx.train.length;
   // Checked every step before optimizer.step(); see NOTE [Non-finite steps].
