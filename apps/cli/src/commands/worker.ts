@@ -83,6 +83,7 @@ export const workerCommand: Command = {
     const progress = new ProgressBar(process.stderr, group.worldSize);
     const sampleLogFile = process.env[SAMPLE_LOG_ENV];
     let failure: Error | null = null;
+    const reporter = new StepReporter(group);
     try {
       const sampleLog = sampleLogFile ? [new SampleLog(sampleLogFile, () => trainer.runContext)] : [];
       const trainer: Trainer = new Trainer(job, {
@@ -108,7 +109,7 @@ export const workerCommand: Command = {
         checkpointEvery: config.checkpointEvery,
         skipNonFiniteSteps: config.skipNonFiniteSteps,
         resumeFrom: config.resume ?? undefined,
-        callbacks: [runDir, ...(isRankZero ? [progress] : []), new StepReporter(group), ...sampleLog],
+        callbacks: [runDir, ...(isRankZero ? [progress] : []), reporter, ...sampleLog],
         print: (line) => {
           progress.clear();
           process.stdout.write(`${line}\n`);
@@ -123,6 +124,8 @@ export const workerCommand: Command = {
       throw e;
     } finally {
       runDir.close();
+      // The last steps' metrics reach the coordinator before this worker leaves.
+      await reporter.flush();
       await group.close({ reason: failure ? `failed: ${failure.message.split('\n')[0]}` : 'finished' });
     }
     return 0;

@@ -178,6 +178,11 @@ export class CoordinatorClient {
     return this.unary('ReportMetrics', report, this.rpcTimeoutMs);
   }
 
+  /** Sends several steps' metrics in one call. */
+  reportMetricsBatch(reports: MetricsReport[]): Promise<void> {
+    return this.unary('ReportMetricsBatch', { reports }, this.rpcTimeoutMs);
+  }
+
   /**
    * Uploads a checkpoint (the bytes of an encoded `loom.v1.Checkpoint`) in chunks of
    * `chunkBytes`, waiting for the stream to drain between chunks; resolves with where

@@ -27,7 +27,7 @@ describe('messages.ts matches coordinator.proto', () => {
 
   test('both services have the documented methods', () => {
     const { coordinatorService, peerService } = loadProtocol();
-    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'ReportMetrics', 'SaveCheckpoint']);
+    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'ReportMetrics', 'ReportMetricsBatch', 'SaveCheckpoint']);
     expect(peerService['Ring']).toMatchObject({ path: '/loom.v1.Peer/Ring', requestStream: false, responseStream: true });
     expect(coordinatorService['Control']).toMatchObject({ requestStream: false, responseStream: true });
   });

@@ -107,6 +107,11 @@ export interface MetricsReport {
   values: Record<string, number>;
 }
 
+/** `loom.v1.MetricsBatch`. */
+export interface MetricsBatch {
+  reports: MetricsReport[];
+}
+
 /** `loom.v1.LeaveRequest`. */
 export interface LeaveRequest {
   workerId: string;

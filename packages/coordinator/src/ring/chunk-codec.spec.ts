@@ -21,9 +21,24 @@ describe('chunk codec', () => {
     expect([...readFloat32(bytes.subarray(5), { buffer: new ArrayBuffer(0) })]).toEqual([42, -1]);
   });
 
-  test('a hello round-trips', () => {
+  test('a hello round-trips, with and without a shared-memory offer', () => {
     const hello = { protocolVersion: 1, membershipEpoch: 1, receiverRank: 2, worldSize: 3, receiverWorkerId: 'w-2' };
-    expect(decodeHello(encodeHello(hello))).toEqual(hello);
+    expect(decodeHello(encodeHello(hello))).toEqual({ ...hello, sharedMemory: null });
+    const offer = { directory: 'loom-ring-12-0123456789abcdef', nonce: Buffer.alloc(16, 7) };
+    const decoded = decodeHello(encodeHello({ ...hello, sharedMemory: offer }));
+    expect(decoded.sharedMemory?.directory).toBe(offer.directory);
+    expect(Buffer.compare(decoded.sharedMemory?.nonce as Buffer, offer.nonce)).toBe(0);
+  });
+
+  test('a chunk whose payload is in a shared-memory file carries no data, only the name and length', () => {
+    const header = { membershipEpoch: 1, collectiveId: 0, step: 0, bucketId: 0, phase: Phase.ReduceScatter, ringStep: 0, chunkIndex: 0, bucketLength: 1 << 20, offset: 0, rootRank: 0 };
+    const values = new Float32Array(1 << 18);
+    const message = encodeChunk(header, values, undefined, 'c17');
+    expect(message.length).toBeLessThan(100);
+    const chunk = decodeChunk(message);
+    expect(chunk).toMatchObject({ length: 1 << 18, sharedMemoryFile: 'c17' });
+    expect(chunk.data.byteLength).toBe(0);
+    expect(decodeChunk(encodeChunk(header, values.subarray(0, 4))).sharedMemoryFile).toBe('');
   });
 
   test('garbage is a RING_MALFORMED_CHUNK error', () => {

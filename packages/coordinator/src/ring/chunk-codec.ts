@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { RingError } from '../errors';
 import { loadProtocol } from '../protocol/load-protocol';
 import type { Phase } from './ring-schedule';
+import type { SharedMemoryOffer } from './shared-memory';
 
 /** `ChunkDType.CHUNK_DTYPE_FLOAT32` of the `.proto`. */
 export const CHUNK_DTYPE_FLOAT32 = 1;
@@ -30,6 +31,8 @@ export interface RingHello {
   receiverRank: number;
   worldSize: number;
   receiverWorkerId: string;
+  /** Where the caller accepts payloads through shared memory (NOTE [Shared-memory payloads]). */
+  sharedMemory?: SharedMemoryOffer | null;
 }
 
 /** A `GradientChunk`'s header: everything but the payload. */
@@ -50,8 +53,12 @@ export interface ChunkHeader {
 export interface RingChunk extends ChunkHeader {
   dtype: number;
   length: number;
-  /** The payload: a view into the received message. */
+  /** The payload: a view into the received message (empty when in a shared-memory file). */
   data: Buffer;
+  /** The shared-memory file holding the payload, or '' when it is in `data`. */
+  sharedMemoryFile: string;
+  /** Hands `data`'s memory back for reuse once the chunk is applied (shared-memory payloads). */
+  release?: () => void;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -95,12 +102,14 @@ export function encodeHello(hello: RingHello): Buffer {
 /** Decodes the request of a Ring call. */
 export function decodeHello(bytes: Buffer): RingHello {
   const h = decode('ringHello', bytes);
+  const offer = h['sharedMemory'] as { directory?: string; nonce?: Uint8Array } | undefined;
   return {
     protocolVersion: h['protocolVersion'] as number,
     membershipEpoch: toNumber(h['membershipEpoch']),
     receiverRank: h['receiverRank'] as number,
     worldSize: h['worldSize'] as number,
     receiverWorkerId: h['receiverWorkerId'] as string,
+    sharedMemory: offer ? { directory: offer.directory ?? '', nonce: payload(offer.nonce) } : null,
   };
 }
 
@@ -124,9 +133,10 @@ function varintBytes(value: number): number {
 
 /**
  * Bound of a GradientChunk's fields other than `data`, encoded: 13 tags, at most three
- * 64-bit varints (10 bytes), eight 32-bit ones (5 bytes), the data tag and length.
+ * 64-bit varints (10 bytes), eight 32-bit ones (5 bytes), the data tag and length, and
+ * a shared-memory file name (tag, length, "c" and up to 15 digits).
  */
-const CHUNK_HEADER_BYTES_BOUND = 13 + 3 * 10 + 8 * 5 + 1 + 5;
+const CHUNK_HEADER_BYTES_BOUND = 13 + 3 * 10 + 8 * 5 + 1 + 5 + 18;
 
 /** Largest encoded size of a chunk of `elements` values (header fields included). */
 export function maxChunkMessageBytes(elements: number): number {
@@ -144,10 +154,11 @@ export function maxChunkMessageBytes(elements: number): number {
  * const message = encodeChunk(header, bucket.subarray(offset, offset + n));
  * ```
  */
-export function encodeChunk(header: ChunkHeader, values: Float32Array, target?: Buffer): Buffer {
+export function encodeChunk(header: ChunkHeader, values: Float32Array, target?: Buffer, sharedMemoryFile?: string): Buffer {
   const { gradientChunk } = loadProtocol();
-  const head = gradientChunk.encode({ ...header, dtype: CHUNK_DTYPE_FLOAT32, length: values.length }).finish();
-  const payloadBytes = values.byteLength;
+  const head = gradientChunk.encode({ ...header, dtype: CHUNK_DTYPE_FLOAT32, length: values.length, sharedMemoryFile }).finish();
+  // A payload in a shared-memory file is not repeated in the message.
+  const payloadBytes = sharedMemoryFile ? 0 : values.byteLength;
   const dataField = gradientChunk.fields['data'];
   if (!dataField) throw new Error('loom.v1.GradientChunk has no data field');
   // Wire type 2 (length-delimited) for `bytes`; an empty payload is omitted, as proto3 does.
@@ -187,6 +198,7 @@ export function decodeChunk(bytes: Buffer): RingChunk {
     length: c['length'] as number,
     data: payload(c['data']),
     rootRank: c['rootRank'] as number,
+    sharedMemoryFile: (c['sharedMemoryFile'] as string | undefined) ?? '',
   };
 }
 

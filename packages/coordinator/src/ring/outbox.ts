@@ -6,6 +6,7 @@
 import { FLOAT32_BYTES } from './buckets';
 import { GRPC_MESSAGE_PREFIX_BYTES, encodeChunk, maxChunkMessageBytes, type ChunkHeader } from './chunk-codec';
 import type { OutboundStream } from './peer-server';
+import { SHARED_MEMORY_MIN_PAYLOAD_BYTES, type SharedMemoryWriter } from './shared-memory';
 
 /**
  * Encode buffers kept for reuse. Reusing them instead of allocating 1 MiB per chunk
@@ -29,8 +30,12 @@ export class Outbox {
   private readonly held: { message: Buffer; written: () => void }[] = [];
   private readonly pool: Buffer[] = [];
   private readonly pooledBytes: number;
-  /** Bytes sent or held: messages plus gRPC's 5-byte prefix each. */
+  /** Where payloads go when the neighbour shares this host (NOTE [Shared-memory payloads]). */
+  private writer: SharedMemoryWriter | null = null;
+  /** Bytes sent or held: messages plus gRPC's 5-byte prefix each, and payloads sent through shared memory. */
   bytesSent = 0;
+  /** The part of {@link bytesSent} that went through shared memory. */
+  bytesSentSharedMemory = 0;
 
   constructor(chunkBytes: number) {
     this.pooledBytes = maxChunkMessageBytes(chunkBytes / FLOAT32_BYTES);
@@ -43,6 +48,17 @@ export class Outbox {
 
   /** Encodes one chunk (copying `values`) and writes or holds it. */
   send(header: ChunkHeader, values: Float32Array): void {
+    if (this.writer && this.stream && values.byteLength >= SHARED_MEMORY_MIN_PAYLOAD_BYTES) {
+      // The payload is in the file before the message that names it is queued.
+      const file = this.writer.write(values);
+      if (file !== null) {
+        const message = encodeChunk(header, values, undefined, file);
+        this.bytesSent += message.length + GRPC_MESSAGE_PREFIX_BYTES + values.byteLength;
+        this.bytesSentSharedMemory += values.byteLength;
+        this.stream.write(message);
+        return;
+      }
+    }
     // Chunks forwarded from a neighbour configured with larger chunks do not fit the pool.
     const size = maxChunkMessageBytes(values.length);
     const poolable = size <= this.pooledBytes;
@@ -56,9 +72,13 @@ export class Outbox {
     else this.held.push({ message, written });
   }
 
-  /** Starts writing to `stream`, held chunks first. */
-  attach(stream: OutboundStream): void {
+  /**
+   * Starts writing to `stream`, held chunks first; with `writer`, later payloads go
+   * through the neighbour's shared-memory directory.
+   */
+  attach(stream: OutboundStream, writer: SharedMemoryWriter | null = null): void {
     this.stream = stream;
+    this.writer = writer;
     for (const { message, written } of this.held.splice(0)) stream.write(message, written);
   }
 
@@ -66,6 +86,7 @@ export class Outbox {
   detach(stream: OutboundStream): boolean {
     if (stream !== this.stream) return false;
     this.stream = null;
+    this.writer = null;
     return true;
   }
 
@@ -79,5 +100,6 @@ export class Outbox {
     this.held.length = 0;
     this.stream?.abort(error);
     this.stream = null;
+    this.writer = null;
   }
 }

@@ -21,6 +21,21 @@ const trace = createTracer('ring');
  */
 export const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
+/*
+ * NOTE [Handling chunks in slices]
+ * ================================
+ * Node's HTTP/2 session hands queued writes to the socket in the event loop's check
+ * phase. A rank that handled every arriving chunk at once, in the poll phase, would
+ * keep the chunks it had queued for its right neighbour (its own reduce-scatter share,
+ * the all-gather forwards) unsent for the whole burst, and the neighbour would idle
+ * that long: with two ranks they took turns instead of working together (a 100 MiB
+ * all-reduce spent a third of its time idle on each rank, tools/bench/allreduce.js).
+ * So arriving messages are queued and handled from a setImmediate in slices of
+ * HANDLE_SLICE_MS, and the writes queued by one slice leave before the next slice runs.
+ */
+/** Longest run of chunk handling between two chances for queued writes to leave. */
+export const HANDLE_SLICE_MS = 2;
+
 /** Options of a {@link PeerLink}. */
 export interface PeerLinkOptions {
   credentials?: ChannelCredentials;
@@ -51,6 +66,11 @@ export class PeerLink {
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
   /** Bytes received (messages plus gRPC's 5-byte prefix). */
   bytesReceived = 0;
+  /** Messages received and not handled yet (NOTE [Handling chunks in slices]). */
+  private readonly queue: Buffer[] = [];
+  private handling = false;
+  /** How the stream ended while messages were still queued: closed once they are handled. */
+  private endedWith: RingError | null | undefined = undefined;
 
   constructor(
     readonly address: string,
@@ -81,23 +101,51 @@ export class PeerLink {
     call.on('data', (message: Buffer) => {
       if (this.closed) return;
       this.bytesReceived += message.length + GRPC_MESSAGE_PREFIX_BYTES;
+      this.queue.push(message);
+      this.scheduleHandling();
+    });
+    call.on('error', (e: ServiceError) => {
+      const typed = fromServiceError(e, 'Peer.Ring');
+      this.endAfterQueue(new RingError(typed.code === 'RPC_FAILED' ? 'RING_PEER_LOST' : typed.code, `left neighbour at ${this.address} ended the ring stream: ${typed.message}`));
+    });
+    call.on('end', () => this.endAfterQueue(null));
+  }
+
+  private scheduleHandling(): void {
+    if (this.handling) return;
+    this.handling = true;
+    setImmediate(() => this.handleSlice());
+  }
+
+  /** Handles queued messages for up to HANDLE_SLICE_MS, then yields to the event loop. */
+  private handleSlice(): void {
+    this.handling = false;
+    const started = performance.now();
+    while (!this.closed && this.queue.length > 0) {
+      const message = this.queue.shift() as Buffer;
       try {
         this.options.onMessage(message);
       } catch (e) {
         const error = asError(e);
         this.close(error instanceof RingError ? error : new RingError('RING_MALFORMED_CHUNK', error.message));
+        return;
       }
-    });
-    call.on('error', (e: ServiceError) => {
-      const typed = fromServiceError(e, 'Peer.Ring');
-      this.close(new RingError(typed.code === 'RPC_FAILED' ? 'RING_PEER_LOST' : typed.code, `left neighbour at ${this.address} ended the ring stream: ${typed.message}`));
-    });
-    call.on('end', () => this.close(null));
+      if (this.queue.length > 0 && performance.now() - started > HANDLE_SLICE_MS) return this.scheduleHandling();
+    }
+    if (this.endedWith !== undefined) this.close(this.endedWith);
+  }
+
+  /** The stream ended: close once the messages that came before the end are handled. */
+  private endAfterQueue(error: RingError | null): void {
+    if (this.closed || this.endedWith !== undefined) return;
+    this.endedWith = error;
+    if (this.queue.length === 0 && !this.handling) this.close(error);
   }
 
   private close(error: RingError | null): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue.length = 0;
     if (error) this.call?.cancel();
     trace(() => `stream from ${this.address} closed after ${this.bytesReceived} bytes${error ? `: ${error.message}` : ''}`);
     this.options.onClosed(error);
@@ -109,6 +157,7 @@ export class PeerLink {
   cancel(): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue.length = 0;
     this.call?.cancel();
     this.client.close();
     this.markEnded();

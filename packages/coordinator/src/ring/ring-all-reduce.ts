@@ -17,6 +17,7 @@ import { PeerServer, type OutboundSink, type OutboundStream } from './peer-serve
 import { checkChunk, checkHello } from './ring-checks';
 import { resolveRingOptions, type ResolvedOptions, type RingAllReduceOptions } from './ring-options';
 import { PHASE_NAMES } from './ring-schedule';
+import { SharedMemoryInbox, SharedMemoryWriter } from './shared-memory';
 
 const trace = createTracer('ring');
 
@@ -64,10 +65,13 @@ export class RingAllReduce implements OutboundSink {
   private topology: RingTopology | null = null;
   /** Receives from the left neighbour. */
   private link: PeerLink | null = null;
+  /** Where the left neighbour may put payloads when it shares this host (per epoch). */
+  private inbox: SharedMemoryInbox | null = null;
   /** Sends to the right neighbour (a new one per epoch). */
   private outbox: Outbox;
   /** Bytes sent in earlier epochs. */
   private sentBefore = 0;
+  private sentSharedMemoryBefore = 0;
   private readonly waitingSubscribers = new Set<OutboundStream>();
   private neighbourGone: RingError | null = null;
   private failure: Error | null = null;
@@ -117,6 +121,11 @@ export class RingAllReduce implements OutboundSink {
     return this.received;
   }
 
+  /** The part of {@link bytesSent} passed through shared memory (neighbour on this host). */
+  get bytesSentSharedMemory(): number {
+    return this.sentSharedMemoryBefore + this.outbox.bytesSentSharedMemory;
+  }
+
   private requireTopology(what: string): RingTopology {
     if (!this.topology) throw new RingError('RING_CLOSED', `RingAllReduce.${what}: the ring is not connected`, 'call listen() and connect(topology) first');
     return this.topology;
@@ -141,6 +150,7 @@ export class RingAllReduce implements OutboundSink {
     this.topology = { ...topology };
     const { rank, worldSize, membershipEpoch } = topology;
     if (worldSize > 1) {
+      this.inbox = this.options.sharedMemoryRoot ? SharedMemoryInbox.create(this.options.sharedMemoryRoot) : null;
       const link = new PeerLink(topology.left, {
         credentials: this.options.channelCredentials,
         metadata: this.options.metadata,
@@ -149,7 +159,7 @@ export class RingAllReduce implements OutboundSink {
         onClosed: (error) => this.onLeftClosed(link, error),
       });
       this.link = link;
-      link.open(encodeHello({ protocolVersion: PROTOCOL_VERSION, membershipEpoch, receiverRank: rank, worldSize, receiverWorkerId: this.options.workerId }));
+      link.open(encodeHello({ protocolVersion: PROTOCOL_VERSION, membershipEpoch, receiverRank: rank, worldSize, receiverWorkerId: this.options.workerId, sharedMemory: this.inbox?.offer ?? null }));
     }
     for (const stream of [...this.waitingSubscribers]) {
       this.waitingSubscribers.delete(stream);
@@ -173,8 +183,11 @@ export class RingAllReduce implements OutboundSink {
     this.neighbourGone = null;
     this.link?.cancel();
     this.link = null;
+    this.inbox?.dispose();
+    this.inbox = null;
     this.outbox.abort(reason);
     this.sentBefore += this.outbox.bytesSent;
+    this.sentSharedMemoryBefore += this.outbox.bytesSentSharedMemory;
     this.outbox = new Outbox(this.options.chunkBytes);
   }
 
@@ -316,8 +329,10 @@ export class RingAllReduce implements OutboundSink {
     if (this.outbox.attached) {
       throw new RingError('RING_STREAM_EXISTS', `Peer.Ring: call from rank ${stream.hello.receiverRank}: a ring stream to rank ${right} is already open for epoch ${t.membershipEpoch}`);
     }
-    this.outbox.attach(stream);
-    trace(() => `rank ${t.rank}: sending to rank ${right} (${stream.peer})`);
+    const root = this.options.sharedMemoryRoot;
+    const writer = root ? SharedMemoryWriter.accept(root, stream.hello.sharedMemory) : null;
+    this.outbox.attach(stream, writer);
+    trace(() => `rank ${t.rank}: sending to rank ${right} (${stream.peer}), payloads ${writer ? `through shared memory (${writer.directory})` : 'in the stream'}`);
   }
 
   /** @internal OutboundSink: the stream to the right neighbour ended. */
@@ -351,6 +366,7 @@ export class RingAllReduce implements OutboundSink {
   private onMessage(message: Buffer): void {
     this.received += message.length + GRPC_MESSAGE_PREFIX_BYTES;
     const chunk = decodeChunk(message);
+    if (chunk.sharedMemoryFile) this.takeSharedMemoryPayload(chunk);
     checkChunk(chunk, this.topology as RingTopology);
     if (chunk.collectiveId < this.nextCollectiveId) {
       const entry = this.active.get(chunk.collectiveId);
@@ -370,6 +386,17 @@ export class RingAllReduce implements OutboundSink {
     this.early.set(chunk.collectiveId, list);
   }
 
+  /** Replaces the chunk's empty `data` with its payload from the shared-memory file it names. */
+  private takeSharedMemoryPayload(chunk: RingChunk): void {
+    const where = `Peer.Ring: chunk ${chunk.chunkIndex} of collective ${chunk.collectiveId} bucket ${chunk.bucketId}`;
+    if (!this.inbox) throw new RingError('RING_MALFORMED_CHUNK', `${where} names shared-memory file "${chunk.sharedMemoryFile}", but this rank offered no shared memory`);
+    if (chunk.data.byteLength > 0) throw new RingError('RING_MALFORMED_CHUNK', `${where} carries both data and shared-memory file "${chunk.sharedMemoryFile}"`);
+    const payload = this.inbox.take(chunk.sharedMemoryFile, chunk.length * FLOAT32_BYTES, this.options.maxMessageBytes);
+    chunk.data = payload.data;
+    chunk.release = payload.release;
+    this.received += chunk.data.byteLength;
+  }
+
   /** Ends the stream to the right neighbour after its queued chunks, stops receiving and the Peer server. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -387,6 +414,8 @@ export class RingAllReduce implements OutboundSink {
       clearTimeout(timer);
       link.cancel();
     }
+    this.inbox?.dispose();
+    this.inbox = null;
     for (const stream of this.waitingSubscribers) stream.abort(closing);
     await this.server.close();
   }

@@ -5,6 +5,10 @@ import type { ChannelCredentials, ServerCredentials } from '@grpc/grpc-js';
 import { CoordinatorConfigError, checkInteger } from '../errors';
 import type { AuthHook, MetadataProvider } from '../server/auth';
 import { DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES, FLOAT32_BYTES } from './buckets';
+import { DEFAULT_SHARED_MEMORY_ROOT } from './shared-memory';
+
+/** Environment variable that turns the same-host shared-memory payload path off ("0" or "off"). */
+export const SHARED_MEMORY_ENV = 'LOOM_RING_SHARED_MEMORY';
 
 /** Default chunk: 1 MiB, a quarter of gRPC's default 4 MiB message limit. */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
@@ -51,10 +55,25 @@ export interface RingAllReduceOptions {
   serverCredentials?: ServerCredentials;
   /** TLS for the call to the left neighbour. */
   channelCredentials?: ChannelCredentials;
+  /**
+   * Directory (tmpfs) through which neighbours on the same host pass payloads (default
+   * /dev/shm; null, or LOOM_RING_SHARED_MEMORY=0, keeps every payload in the gRPC
+   * stream). See NOTE [Shared-memory payloads] in shared-memory.ts.
+   */
+  sharedMemoryRoot?: string | null;
 }
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<RingAllReduceOptions, 'host' | 'port' | 'chunkBytes' | 'bucketCapBytes' | 'firstBucketCapBytes' | 'collectiveTimeoutMs' | 'connectTimeoutMs' | 'maxMessageBytes' | 'maxBufferedBytes' | 'workerId'>> & RingAllReduceOptions;
+export type ResolvedOptions = Required<Pick<RingAllReduceOptions, 'host' | 'port' | 'chunkBytes' | 'bucketCapBytes' | 'firstBucketCapBytes' | 'collectiveTimeoutMs' | 'connectTimeoutMs' | 'maxMessageBytes' | 'maxBufferedBytes' | 'workerId' | 'sharedMemoryRoot'>> & RingAllReduceOptions;
+
+/** The shared-memory root: the option, else the default unless the environment turns it off. */
+function sharedMemoryRoot(option: string | null | undefined): string | null {
+  if (option !== undefined) return option;
+  const env = process.env[SHARED_MEMORY_ENV];
+  if (env === undefined || env === '' || env === '1' || env === 'on') return DEFAULT_SHARED_MEMORY_ROOT;
+  if (env === '0' || env === 'off') return null;
+  throw new CoordinatorConfigError(`${SHARED_MEMORY_ENV}=${env}: expected 1/on or 0/off`);
+}
 
 /**
  * Fills in the defaults and checks every option, naming the bad one.
@@ -78,6 +97,7 @@ export function resolveRingOptions(options: RingAllReduceOptions): ResolvedOptio
       maxMessageBytes: checkInteger(where, 'maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 1024),
       maxBufferedBytes: checkInteger(where, 'maxBufferedBytes', options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 0),
       workerId: options.workerId ?? `pid-${process.pid}`,
+      sharedMemoryRoot: sharedMemoryRoot(options.sharedMemoryRoot),
     };
     if (o.chunkBytes % FLOAT32_BYTES !== 0) throw new CoordinatorConfigError(`${where}: chunkBytes must be a multiple of ${FLOAT32_BYTES}, got ${o.chunkBytes}`);
     if (o.chunkBytes + CHUNK_HEADER_RESERVE_BYTES > o.maxMessageBytes) {

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { Server, ServerCredentials, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
 import { CoordinatorError, ElasticError, RendezvousError, checkInteger } from '../errors';
-import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsReport } from '../protocol/messages';
+import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsBatch, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
 import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { toStatus } from '../protocol/rpc-status';
@@ -145,6 +145,7 @@ export class CoordinatorServer extends EventEmitter {
       Join: this.unary('Join', (req: JoinRequest, call) => this.join(req, call)),
       Heartbeat: this.unary('Heartbeat', (req: HeartbeatRequest) => this.heartbeat(req)),
       ReportMetrics: this.unary('ReportMetrics', (req: MetricsReport) => this.metrics(req)),
+      ReportMetricsBatch: this.unary('ReportMetricsBatch', (req: MetricsBatch) => (req.reports.forEach((r) => this.metrics(r)), {})),
       Leave: this.unary('Leave', (req: LeaveRequest) => this.leave(req)),
       Control: (call: ServerWritableStream<ControlRequest, ControlEvent>) => this.control(call),
       SaveCheckpoint: (call: ServerReadableStream<CheckpointChunk, CheckpointSaved>, callback: sendUnaryData<CheckpointSaved>) =>

@@ -29,3 +29,13 @@ test('a step missing a dead rank is emitted with the ranks that reported, when a
   agg.flushAll();
   expect(out.map((m) => m.step)).toEqual([4, 5, 6]);
 });
+
+test('batched reports: one rank 300 steps ahead of the other still gives one complete line per step', () => {
+  const out: StepMetrics[] = [];
+  const agg = new MetricsAggregator((m) => out.push(m));
+  for (let step = 1; step <= 300; step++) agg.add(report('a', step, { loss: 1, allreduce_bytes_sent: 1 }), 2);
+  expect(out).toEqual([]);
+  for (let step = 1; step <= 300; step++) agg.add(report('b', step, { loss: 1, allreduce_bytes_sent: 1 }), 2);
+  expect(out.map((m) => m.step)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  expect(out.every((m) => m.workers === 2 && m.allreduceBytesSent === 2)).toBe(true);
+});

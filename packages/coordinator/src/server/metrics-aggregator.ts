@@ -25,8 +25,12 @@ export interface StepMetrics {
   allreduceBytesSent: number;
 }
 
-/** Steps kept waiting for late reports before they are emitted as they are. */
-const MAX_PENDING_STEPS = 8;
+/**
+ * Steps kept waiting for late reports before they are emitted as they are. Workers send
+ * up to 200 steps per call (StepReporter), so one rank's batch may arrive several
+ * hundred steps ahead of another's.
+ */
+export const MAX_PENDING_STEPS = 1024;
 
 /**
  * Collects reports and emits one {@link StepMetrics} per step.

@@ -1,9 +1,13 @@
 /**
- * `StepReporter`: sends each training step's metrics from a worker to the coordinator
- * (`ReportMetrics`): the global loss, this rank's samples/s, and the time and bytes it
- * spent in ring collectives during the step. Reports are fire-and-forget: a slow or
- * restarting coordinator never slows training; a failed report is traced.
+ * `StepReporter`: sends each training step's metrics from a worker to the coordinator:
+ * the global loss, this rank's samples/s, and the time and bytes it spent in ring
+ * collectives during the step. Steps are sent together (`ReportMetricsBatch`) every
+ * {@link DEFAULT_REPORT_INTERVAL_MS}, at each epoch's end and on `flush()`: one call per
+ * step made a 2-worker quickstart run 20-30% slower on two cores (4,170-4,520 against
+ * 3,190-3,790 samples/s, 400 steps, alternating runs). Reports are fire-and-forget: a
+ * slow or restarting coordinator never slows training; a failed report is traced.
  */
+import type { MetricsReport } from '../protocol/messages';
 import type { WorkerGroup } from './join-group';
 import { createTracer } from '../trace';
 
@@ -22,18 +26,31 @@ export interface StepLike {
   seconds: number;
 }
 
+/** How often buffered steps are sent. */
+export const DEFAULT_REPORT_INTERVAL_MS = 500;
+/** Steps sent in one call at most (a few KiB). */
+const MAX_BATCH_STEPS = 200;
+
 /**
- * A trainer callback reporting every step to the coordinator.
+ * A trainer callback reporting every step to the coordinator, in batches.
  *
  * @example
  * ```ts
- * new Trainer(job, { processGroup: group, callbacks: [new StepReporter(group)] });
+ * const reporter = new StepReporter(group);
+ * await new Trainer(job, { processGroup: group, callbacks: [reporter] }).fit();
+ * await reporter.flush(); // the last steps, before leaving the group
  * ```
  */
 export class StepReporter {
   private last: { epoch: number; samples: number; seconds: number; busyMs: number; bytesSent: number; bytesReceived: number } | null = null;
+  private pending: MetricsReport[] = [];
+  private lastSent = performance.now();
+  private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly group: WorkerGroup) {}
+  constructor(
+    private readonly group: WorkerGroup,
+    private readonly intervalMs = DEFAULT_REPORT_INTERVAL_MS,
+  ) {}
 
   onStep(event: StepLike): void {
     const { ring } = this.group;
@@ -50,7 +67,30 @@ export class StepReporter {
       allreduce_bytes_sent: now.bytesSent - before.bytesSent,
       allreduce_bytes_received: now.bytesReceived - before.bytesReceived,
     };
-    const report = { workerId: this.group.workerId, leaseId: this.group.joined.leaseId, membershipEpoch: this.group.membershipEpoch, step: event.step, trainEpoch: event.epoch - 1, values };
-    this.group.client.reportMetrics(report).catch((e: Error) => trace(`metrics of step ${event.step} not delivered: ${e.message}`, 'info'));
+    this.pending.push({ workerId: this.group.workerId, leaseId: this.group.joined.leaseId, membershipEpoch: this.group.membershipEpoch, step: event.step, trainEpoch: event.epoch - 1, values });
+    if (this.pending.length >= MAX_BATCH_STEPS || performance.now() - this.lastSent >= this.intervalMs) this.send();
+  }
+
+  onEpochEnd(): void {
+    this.send();
+  }
+
+  /** Sends the buffered steps and waits for every report still on its way (failures are traced). */
+  async flush(): Promise<void> {
+    this.send();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private send(): void {
+    this.lastSent = performance.now();
+    if (this.pending.length === 0) return;
+    const reports = this.pending;
+    this.pending = [];
+    const steps = reports.length === 1 ? `step ${reports[0]?.step}` : `steps ${reports[0]?.step}-${reports[reports.length - 1]?.step}`;
+    const sending: Promise<void> = this.group.client
+      .reportMetricsBatch(reports)
+      .catch((e: Error) => trace(`metrics of ${steps} not delivered: ${e.message}`, 'info'))
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
   }
 }
