@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertReady } from './backend/backend';
+import { heapFloat32View } from './kernels/wasm-simd';
 import { allocate, type DType, type TypedArray } from './dtype';
 import { sizeOf } from './shape';
 
@@ -90,6 +91,17 @@ export class Storage {
     // The wasm and tensorflow backends return a fresh copy; the cpu backend returns
     // its own backing array, which must not escape.
     return tf.getBackend() === 'cpu' ? values.slice() : values;
+  }
+
+  /**
+   * Copies the values into `out` from `offset` with no intermediate array: from the
+   * host values, or straight out of the wasm heap for float32 (dataSync elsewhere).
+   */
+  copyTo(out: TypedArray, offset: number): void {
+    if (this.copyHostTo(out, offset)) return;
+    const value = this.tfValue as tf.Tensor;
+    const view = value.dtype === 'float32' ? heapFloat32View(value, value.size) : null;
+    out.set(view ?? (value.dataSync() as TypedArray), offset);
   }
 
   /** The values as the kernels hold them, without a copy when they are on the host. */

@@ -12,7 +12,7 @@ import { runBackward, type BackwardOptions } from './autograd/engine';
 import { isGradEnabled } from './autograd/grad-mode';
 import type { DType, TypedArray } from './dtype';
 import { isFloating } from './dtype';
-import { AutogradError, DTypeError, TensorDisposedError, formatShape } from './errors';
+import { AutogradError, DTypeError, ShapeError, TensorDisposedError, formatShape } from './errors';
 import { setTensorCheck, track } from './memory/scope';
 import { sizeOf } from './shape';
 import { Storage, type HostFill } from './storage';
@@ -352,6 +352,25 @@ export class Tensor {
    */
   hostView(): TypedArray | null {
     return this.storage('hostView').peekHost();
+  }
+
+  /**
+   * Copies the values, flat, into `out` starting at `offset`, without allocating: on the
+   * wasm backend straight from its memory. For gradient buckets and pinned buffers
+   * (PyTorch: `out[offset:offset + n].copy_(t.flatten())`).
+   *
+   * @example
+   * ```ts
+   * const flat = new Float32Array(w.numel() + b.numel());
+   * w.copyInto(flat); b.copyInto(flat, w.numel());
+   * ```
+   */
+  copyInto(out: TypedArray, offset = 0): void {
+    const n = this.numel();
+    if (!Number.isInteger(offset) || offset < 0 || offset + n > out.length) {
+      throw new ShapeError(`copyInto: ${n} values from offset ${offset} do not fit an array of ${out.length}`, 'pass an array with at least offset + numel() elements');
+    }
+    this.storage('copyInto').copyTo(out, offset);
   }
 
   /**

@@ -146,3 +146,20 @@ export function heapOffset(info: tf.TensorInfo): number {
   if (data === undefined) throw new BackendError(`wasm-simd: the wasm backend holds no data for a tensor of shape [${info.shape.join(',')}]`);
   return data.memoryOffset;
 }
+
+/**
+ * A float32 view of a tensor's values in the wasm heap, valid only until the next
+ * kernel runs (a kernel may grow the heap, which detaches the view): copy out of it at
+ * once. Null when the active backend is not wasm.
+ *
+ * @example
+ * ```ts
+ * out.set(heapFloat32View(info) ?? values, offset);
+ * ```
+ */
+export function heapFloat32View(info: tf.TensorInfo, length: number): Float32Array | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const memory = (tf.backend() as unknown as WasmBackendMemory).wasm.asm?.memory;
+  if (!(memory instanceof wasmApi.Memory)) return null;
+  return new Float32Array(memory.buffer, heapOffset(info), length);
+}
