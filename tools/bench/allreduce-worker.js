@@ -115,7 +115,7 @@ async function ring(address, mb, reps, warmup) {
       cpuSeconds.push((used.user + used.system) / 1e6);
     }
   }
-  send({ rank: group.rank, seconds, cpuSeconds, bytesSent: group.ring.bytesSent });
+  send({ rank: group.rank, seconds, cpuSeconds, bytesSent: group.ring.bytesSent, bytesSentSharedMemory: group.ring.bytesSentSharedMemory });
   await group.close();
 }
 

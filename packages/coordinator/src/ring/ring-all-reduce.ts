@@ -179,8 +179,6 @@ export class RingAllReduce implements OutboundSink {
     this.early.clear();
     this.bufferedBytes = 0;
     this.nextCollectiveId = 0;
-    this.failure = null;
-    this.neighbourGone = null;
     this.link?.cancel();
     this.link = null;
     this.inbox?.dispose();
@@ -189,6 +187,10 @@ export class RingAllReduce implements OutboundSink {
     this.sentBefore += this.outbox.bytesSent;
     this.sentSharedMemoryBefore += this.outbox.bytesSentSharedMemory;
     this.outbox = new Outbox(this.options.chunkBytes);
+    // Cleared last: aborting the old stream to the right reports a lost neighbour, which
+    // belongs to the old epoch and must not fail the new one's collectives.
+    this.failure = null;
+    this.neighbourGone = null;
   }
 
   /**

@@ -10,7 +10,7 @@
  * there is no spare core to hide the difference: it is the quickstart step's
  * communication cost. (NCCL's SHM transport does the same for ranks on one node.)
  *
- *   receiver (connect):  mkdir /dev/shm/loom-ring-<pid>-<hex> 0700, write nonce file,
+ *   receiver (connect):  mkdir /dev/shm/loom-ring-<ns>-<pid>-<hex> 0700, write nonce file,
  *                        send { directory, nonce } in RingHello.shared_memory
  *   sender (onSubscribe): the name is one safe component, the directory is a real
  *                        directory of this user, its nonce file holds the same bytes
@@ -37,8 +37,21 @@ const trace = createTracer('ring');
 
 /** The shared-memory root on Linux (tmpfs); absent elsewhere, and then the fast path is off. */
 export const DEFAULT_SHARED_MEMORY_ROOT = '/dev/shm';
-/** Directory names the receiver creates and the sender accepts. */
-const DIRECTORY_PATTERN = /^loom-ring-(\d+)-[0-9a-f]{16}$/;
+/**
+ * Directory names the receiver creates and the sender accepts:
+ * `loom-ring-<pid namespace>-<pid>-<16 hex>`. The namespace keeps the sweep of dead
+ * processes' directories from judging the pids of another container that shares /dev/shm.
+ */
+const DIRECTORY_PATTERN = /^loom-ring-(\d+)-(\d+)-[0-9a-f]{16}$/;
+
+/** This process's pid namespace (the inode of /proc/self/ns/pid), or 0 where there is none. */
+export function pidNamespace(): number {
+  try {
+    return Number(/\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
 /** File names of payloads within the directory. */
 const FILE_PATTERN = /^c\d{1,15}$/;
 const NONCE_FILE = 'nonce';
@@ -97,9 +110,10 @@ export function sweepStaleDirectories(root: string): string[] {
   } catch {
     return removed;
   }
+  const namespace = pidNamespace();
   for (const name of names) {
     const match = DIRECTORY_PATTERN.exec(name);
-    if (!match || alive(Number(match[1]))) continue;
+    if (!match || Number(match[1]) !== namespace || alive(Number(match[2]))) continue;
     try {
       fs.rmSync(path.join(root, name), { recursive: true, force: true });
       removed.push(name);
@@ -140,7 +154,7 @@ export class SharedMemoryInbox {
     try {
       if (!fs.statSync(root).isDirectory()) return null;
       sweepStaleDirectories(root);
-      const name = `loom-ring-${process.pid}-${randomBytes(8).toString('hex')}`;
+      const name = `loom-ring-${pidNamespace()}-${process.pid}-${randomBytes(8).toString('hex')}`;
       const directory = path.join(root, name);
       fs.mkdirSync(directory, { mode: 0o700 });
       const nonce = randomBytes(NONCE_BYTES);
@@ -167,12 +181,17 @@ export class SharedMemoryInbox {
     const full = path.join(this.directory, file);
     let fd: number;
     try {
-      fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO planted under the name must not block the event loop.
+      fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw new RingError('RING_MALFORMED_CHUNK', `${where}: cannot open it: ${(e as Error).message}`);
     }
+    let isFile = false;
     try {
-      const size = fs.fstatSync(fd).size;
+      const stat = fs.fstatSync(fd);
+      isFile = stat.isFile();
+      if (!isFile) throw new RingError('RING_MALFORMED_CHUNK', `${where}: not a regular file`);
+      const size = stat.size;
       if (size !== bytes) throw new RingError('RING_MALFORMED_CHUNK', `${where}: holds ${size} bytes, the chunk says ${bytes}`);
       const index = this.pool.findIndex((b) => b.byteLength >= bytes);
       // allocUnsafeSlow: not from Node's shared pool, so byteOffset is 0 and Float32 views need no copy.
@@ -194,7 +213,8 @@ export class SharedMemoryInbox {
       return { data: out, release };
     } finally {
       fs.closeSync(fd);
-      fs.rmSync(full, { force: true });
+      // Only payload files are removed here; anything else is left for dispose().
+      if (isFile) fs.rmSync(full, { force: true });
     }
   }
 
@@ -275,8 +295,11 @@ export class SharedMemoryWriter {
       this.bytesWritten += bytes.length;
       return name;
     } catch (e) {
-      if (fd !== null) fs.closeSync(fd);
-      fs.rmSync(full, { force: true });
+      // Only a file this writer created is removed (open fails on one that existed).
+      if (fd !== null) {
+        fs.closeSync(fd);
+        fs.rmSync(full, { force: true });
+      }
       this.fallbacks++;
       trace(`shared-memory write of ${bytes.length} bytes to ${full} failed, sending it in the stream: ${(e as Error).message}`, 'info');
       return null;
