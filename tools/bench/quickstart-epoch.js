@@ -2,7 +2,10 @@
 // Quickstart training epoch (Fashion-MNIST, 784-512-512-10 MLP, SGD, batch 64) with
 // the real `loom` binary: one process (`loom train`) and N workers (`loom launch
 // --nproc-per-node N`: a coordinator and N processes with a ring all-reduce over gRPC),
-// next to PyTorch's seed program (tools/bench/torch/seed_quickstart.py, one thread),
+// next to PyTorch's seed program (tools/bench/torch/seed_quickstart.py, one thread)
+// and PyTorch's own DistributedDataParallel with N processes (torch/seed_ddp.py: gloo,
+// one thread per process, a DistributedSampler shard of batch 64/N each), what data
+// parallelism gains on this machine with PyTorch's own implementation,
 // all in this invocation. Times are training only (the test loop is left out); each
 // figure is the median of --reps runs.
 //
@@ -68,6 +71,13 @@ function torchEpoch(dataRoot) {
   return m ? { seconds: Number(m[1]), samplesPerSecond: Number(m[2]) } : null;
 }
 
+/** PyTorch DDP (gloo) with `world` processes; returns { seconds, samplesPerSecond } or null. */
+function torchDdpEpoch(dataRoot, world) {
+  const out = runPython([path.join(__dirname, 'torch/seed_ddp.py'), dataRoot, String(world), String(STEPS), String(TORCH_THREADS)]);
+  const m = out && /train_s ([\d.]+) samples_per_s (\d+)/.exec(out);
+  return m ? { seconds: Number(m[1]), samplesPerSecond: Number(m[2]) } : null;
+}
+
 function summarise(runs) {
   const rate = median(runs.map((r) => r.samplesPerSecond));
   return { rate, epochSeconds: EPOCH_SAMPLES / rate, runSeconds: median(runs.map((r) => r.seconds)) };
@@ -81,6 +91,7 @@ function main() {
   const configs = [{ name: '1 process (loom train)', workers: 1, args: ['train'], bin: BIN }, ...launches(BIN, ''), ...(BASELINE ? launches(path.resolve(BASELINE, 'apps/cli/bin/loom.js'), ', baseline') : [])];
   const runs = new Map(configs.map((c) => [c.name, []]));
   const torchRuns = [];
+  const ddpRuns = new Map(WORKERS.map((n) => [n, []]));
   const dataRoot = hasTorch() ? unpackFashionMnist() : null;
   try {
     // Interleaved, so that a change of the machine's load touches every configuration alike.
@@ -88,6 +99,10 @@ function main() {
       for (const c of configs) runs.get(c.name).push(loomEpoch(c.args, c.bin));
       const t = dataRoot ? torchEpoch(dataRoot) : null;
       if (t) torchRuns.push(t);
+      for (const n of WORKERS) {
+        const d = dataRoot ? torchDdpEpoch(dataRoot, n) : null;
+        if (d) ddpRuns.get(n).push(d);
+      }
     }
   } finally {
     if (dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
@@ -104,6 +119,18 @@ function main() {
     );
   }
   if (torch) process.stdout.write(`  ${`PyTorch seed program (${TORCH_THREADS} thread)`.padEnd(36)} ${torch.rate.toFixed(0).padStart(6)} samples/s  ${torch.epochSeconds.toFixed(1).padStart(6)} s/epoch\n`);
+  const ddp = new Map();
+  for (const n of WORKERS) {
+    if (ddpRuns.get(n).length === 0) continue;
+    const d = summarise(ddpRuns.get(n));
+    ddp.set(n, d);
+    const loomN = summarise(runs.get(configs.find((c) => c.workers === n).name));
+    process.stdout.write(
+      `  ${`PyTorch DDP, gloo, ${n} processes`.padEnd(36)} ${d.rate.toFixed(0).padStart(6)} samples/s  ${d.epochSeconds.toFixed(1).padStart(6)} s/epoch` +
+        (torch ? `  speed-up vs PyTorch's 1 process ${(torch.epochSeconds / d.epochSeconds).toFixed(2)}x` : '') +
+        `  Loom ${n} workers vs it ${(d.epochSeconds / loomN.epochSeconds).toFixed(2)}x\n`,
+    );
+  }
   for (const c of configs) {
     const s = summarise(runs.get(c.name));
     report({
@@ -112,7 +139,7 @@ function main() {
       loom: s.epochSeconds,
       pytorch: torch ? torch.epochSeconds : null,
       lowerIsBetter: true,
-      extra: { workers: c.workers, samplesPerSecond: runs.get(c.name).map((r) => r.samplesPerSecond), speedupVsOneProcess: single.epochSeconds / s.epochSeconds, load },
+      extra: { workers: c.workers, samplesPerSecond: runs.get(c.name).map((r) => r.samplesPerSecond), speedupVsOneProcess: single.epochSeconds / s.epochSeconds, pytorchDdpSecondsPerEpoch: ddp.get(c.workers)?.epochSeconds ?? null, load },
     });
   }
 }

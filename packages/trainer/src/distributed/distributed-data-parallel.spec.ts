@@ -127,3 +127,40 @@ test('changing the weight after buckets started reducing is refused', async () =
   await ddp.synchronizeGradients();
   expect(() => ddp.setGradientWeight(0.5)).not.toThrow();
 });
+
+/**
+ * A one-rank group whose buckets "leave" only when the event loop turns, as a gRPC
+ * stream's writes do: it records which buckets were handed on by then.
+ */
+function groupSendingOnNextTurn(sent: number[]): ProcessGroup {
+  return {
+    rank: 0,
+    worldSize: 1,
+    allReduce: () => Promise.resolve(),
+    broadcast: () => Promise.resolve(),
+    barrier: () => Promise.resolve(),
+    startAllReduce: () => {
+      const done: Promise<void>[] = [];
+      return {
+        reduceBucket: (id) => (done[id] = new Promise((resolve) => setImmediate(() => (sent.push(id), resolve())))),
+        wait: async () => void (await Promise.all(done)),
+      };
+    },
+  };
+}
+
+test('flush() lets the buckets launched during backward leave before the next CPU work', async () => {
+  manualSeed(8);
+  const sent: number[] = [];
+  const ddp = await DistributedDataParallel.create(new TinyMlp(), groupSendingOnNextTurn(sent), { firstBucketCapMb: 16 / (1024 * 1024) });
+  lossOf(ddp.forward(randn([2, 4])), tensor([0, 1], { dtype: 'int32' })).backward();
+  expect(sent).toEqual([]);
+  await ddp.flush();
+  expect(sent).toEqual([0, 1]);
+  await ddp.synchronizeGradients();
+  // Nothing launched: flush() returns without waiting for a turn of the event loop.
+  let turned = false;
+  setImmediate(() => (turned = true));
+  await ddp.flush();
+  expect(turned).toBe(false);
+});

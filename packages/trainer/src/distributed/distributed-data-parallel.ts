@@ -7,6 +7,7 @@
  *   const loss = lossFn(ddp.forward(X), y);
  *   optimizer.zeroGrad();
  *   loss.backward();                 // full buckets are launched here
+ *   await ddp.flush();               // optional: launched buckets leave now
  *   await ddp.synchronizeGradients(); // the rest reduce; grads are the average
  *   optimizer.step();
  *
@@ -193,6 +194,16 @@ export class DistributedDataParallel {
     } else {
       this.inFlight.set(bucket, pg.allReduce(buffer));
     }
+  }
+
+  /**
+   * Lets the buckets launched during backward leave now. Node writes to sockets only
+   * when the event loop turns, so without it they wait for whatever the step does
+   * next on the CPU (the non-finite check, 0.7 ms on the seed MLP) before their
+   * neighbour can start on them. Call it right after `backward()`; optional.
+   */
+  async flush(): Promise<void> {
+    if (this.inFlight.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**

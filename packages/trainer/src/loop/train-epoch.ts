@@ -82,6 +82,8 @@ export async function trainEpoch(ctx: RunContext, range: EpochRange): Promise<Ep
         localLoss = loss.item();
       }
       let value = localLoss;
+      // The buckets launched during backward leave before the check below runs.
+      await ddp?.flush();
       guard.observeLocal(localLoss, weight);
       if (ddp) {
         await ddp.synchronizeGradients(extra);
