@@ -23,8 +23,9 @@ export { AllReduceHandle } from './ring/all-reduce-handle';
 export { DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES } from './ring/buckets';
 
 // Coordinator and rendezvous
-export { CoordinatorServer, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './server/coordinator-server';
-export type { CoordinatorServerOptions, MetricsEvent, MembershipChange, CheckpointEvent } from './server/coordinator-server';
+export { CoordinatorServer } from './server/coordinator-server';
+export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './server/coordinator-options';
+export type { CoordinatorServerOptions, MetricsEvent, MembershipChange, CheckpointEvent } from './server/coordinator-options';
 export { CheckpointStore, CheckpointUpload, DEFAULT_KEEP_CHECKPOINTS, DEFAULT_MAX_CHECKPOINT_BYTES } from './server/checkpoint-store';
 export type { CheckpointStoreOptions } from './server/checkpoint-store';
 export { MetricsAggregator } from './server/metrics-aggregator';

@@ -106,6 +106,24 @@ export class CheckpointStore {
     return new CheckpointUpload(first);
   }
 
+  /**
+   * Receives a whole upload (a `SaveCheckpoint` call's chunks) and commits it.
+   * `identify(first)` checks the sender when the first chunk arrives (it throws for an
+   * unknown lease) before anything is buffered.
+   */
+  async receive(chunks: AsyncIterable<CheckpointChunk>, identify: (first: CheckpointChunk) => void): Promise<{ saved: CheckpointSaved; first: CheckpointChunk }> {
+    let upload: CheckpointUpload | null = null;
+    for await (const chunk of chunks) {
+      if (!upload) {
+        identify(chunk);
+        upload = this.begin(chunk);
+      }
+      upload.add(chunk);
+    }
+    if (!upload) throw new CoordinatorError('CHECKPOINT_REJECTED', 'SaveCheckpoint: the upload had no chunks');
+    return { saved: await this.commit(upload), first: upload.first };
+  }
+
   /** Verifies, decodes and saves an upload; then removes the oldest files beyond `keep`. */
   async commit(upload: CheckpointUpload): Promise<CheckpointSaved> {
     const bytes = upload.bytes();

@@ -1,6 +1,7 @@
 /**
  * The coordinator's gRPC server: rendezvous (`Join`), liveness (`Heartbeat`), per-worker
- * event streams (`Control`), metrics (`ReportMetrics`) and departures (`Leave`). Every
+ * event streams (`Control`), metrics (`ReportMetrics`, `ReportMetricsBatch`), checkpoints
+ * (`SaveCheckpoint`, see `checkpoint-store.ts`) and departures (`Leave`). Every
  * handler checks the auth hook first and answers a bad request with a status; none can
  * throw out of the server. NOTE [Rendezvous and ring] in `ring/ring-schedule.ts` shows
  * how workers use it.
@@ -10,78 +11,21 @@ import { Server, ServerCredentials, type ServerReadableStream, type ServerUnaryC
 import { CoordinatorError, ElasticError, RendezvousError, checkInteger } from '../errors';
 import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsBatch, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
-import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { toStatus } from '../protocol/rpc-status';
 import { admitIntoRunning } from '../rendezvous/admission';
-import { publicMember, ringNeighbours, withoutMembers, type MemberRecord, type Membership } from '../rendezvous/membership';
-import { Rendezvous, type RendezvousOptions } from '../rendezvous/rendezvous';
+import { withoutMembers, type MemberRecord, type Membership } from '../rendezvous/membership';
+import { Rendezvous } from '../rendezvous/rendezvous';
 import { createTracer } from '../trace';
-import type { AuthHook } from './auth';
 import { checkExposure } from '../security/exposure';
-import { coordinatorServerOptions, type CoordinatorLimits } from '../security/limits';
-import { CheckpointStore, type CheckpointUpload } from './checkpoint-store';
+import { coordinatorServerOptions } from '../security/limits';
+import { CheckpointStore } from './checkpoint-store';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, SHUTDOWN_GRACE_MS, type CheckpointEvent, type CoordinatorServerOptions, type MembershipChange, type MetricsEvent } from './coordinator-options';
 import { ControlStreams } from './control-streams';
 import { HeartbeatMonitor } from './heartbeat-monitor';
+import { joinResponse, membershipChangedEvent } from './membership-messages';
 import { MetricsAggregator, type StepMetrics } from './metrics-aggregator';
 
 const trace = createTracer('coordinator');
-
-/** How often workers heartbeat (a local choice: 5 beats per timeout). */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
-/** Silence after which a worker is dead: issue 7 asks that a crash be noticed within 5 s. */
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
-/** How long `close()` lets calls finish before cutting them (a local choice). */
-export const SHUTDOWN_GRACE_MS = 1000;
-
-/** Options of {@link CoordinatorServer}. */
-export interface CoordinatorServerOptions extends Omit<RendezvousOptions, 'timeoutMs'>, CoordinatorLimits {
-  /** Time for `minWorkers` to join, from `start()` (default 600 s, torchrun's). */
-  rendezvousTimeoutMs?: number;
-  /** Bind address (default 127.0.0.1; any other needs `authorize` or mutual TLS, see security/exposure.ts). */
-  host?: string;
-  /** Port (default 0: ephemeral). */
-  port?: number;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
-  /** Checks every call (tokens, identities); see `bearerTokenAuth`. */
-  authorize?: AuthHook;
-  /** TLS (default insecure). */
-  credentials?: ServerCredentials;
-  /** The job module, sent to workers in JoinResponse (a worker started without JOB loads it). */
-  jobPath?: string;
-  /** Training flags (epochs, batch size, ...) sent to workers in JoinResponse as JSON. */
-  trainingConfig?: Record<string, unknown>;
-  /** Folder where `SaveCheckpoint` writes checkpoints (none: uploads are refused). */
-  checkpointDir?: string;
-  /** Checkpoints kept in `checkpointDir` (default 3). */
-  keepCheckpoints?: number;
-  /** Largest checkpoint upload accepted (default 4 GiB). */
-  maxCheckpointBytes?: number;
-}
-
-/** A checkpoint the coordinator saved (event `'checkpoint'`). */
-export interface CheckpointEvent extends CheckpointSaved {
-  step: number;
-  /** 0-based epoch and next batch of the saved state. */
-  epoch: number;
-  batch: number;
-  rank: number;
-}
-
-/** A metrics report with the sender's rank. */
-export interface MetricsEvent {
-  rank: number;
-  report: MetricsReport;
-}
-
-/** Why the membership changed. */
-export interface MembershipChange {
-  membership: Membership;
-  lostWorkerIds: string[];
-  reason: string;
-  /** True when the lost workers died or hung (not a graceful Leave). */
-  failure: boolean;
-}
 
 /**
  * The coordinator. Events: `'formed'` (Membership), `'membership-changed'`
@@ -219,34 +163,15 @@ export class CoordinatorServer extends EventEmitter {
     const reason = `worker ${member.workerId} joined the running group as rank ${member.rank}`;
     this.current = membership;
     trace(`${reason}; membership epoch ${membership.epoch}, ${membership.members.length} workers`, 'info');
-    this.broadcastControl({
-      membershipEpoch: membership.epoch,
-      membershipChanged: { membershipEpoch: membership.epoch, worldSize: membership.members.length, members: membership.members.map(publicMember), lostWorkerIds: [], reason, graceful: false },
-    });
+    this.broadcastControl(membershipChangedEvent(membership, [], reason, false));
     this.monitor.watch(member.workerId);
     this.emit('membership-changed', { membership, lostWorkerIds: [], reason, failure: false } satisfies MembershipChange);
     return { ...this.joinResponse(membership, member), joinedRunning: true };
   }
 
   private joinResponse(membership: Membership, member: MemberRecord): JoinResponse {
-    const n = membership.members.length;
-    const { left, right } = ringNeighbours(member.rank, n);
-    return {
-      rank: member.rank,
-      worldSize: n,
-      membershipEpoch: membership.epoch,
-      members: membership.members.map(publicMember),
-      left: publicMember(membership.members[left] as MemberRecord),
-      right: publicMember(membership.members[right] as MemberRecord),
-      leaseId: member.leaseId,
-      heartbeatIntervalMs: this.heartbeatIntervalMs,
-      heartbeatTimeoutMs: this.monitor.timeoutMs,
-      protocolVersion: PROTOCOL_VERSION,
-      jobSignature: membership.jobSignature,
-      joinedRunning: false,
-      jobPath: this.options.jobPath ?? '',
-      trainingConfigJson: this.options.trainingConfig ? JSON.stringify(this.options.trainingConfig) : '',
-    };
+    const { jobPath, trainingConfig } = this.options;
+    return joinResponse(membership, member, { heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.monitor.timeoutMs, jobPath, trainingConfig });
   }
 
   /** The member holding `leaseId`, or a NOT_A_MEMBER error naming the RPC. */
@@ -301,18 +226,9 @@ export class CoordinatorServer extends EventEmitter {
   private async saveCheckpoint(call: ServerReadableStream<CheckpointChunk, CheckpointSaved>): Promise<CheckpointSaved> {
     await this.guard('SaveCheckpoint', call);
     if (!this.store) throw new CoordinatorError('CHECKPOINT_UNAVAILABLE', 'SaveCheckpoint: this coordinator has no checkpoint folder', 'start the coordinator with a run dir (loom coordinator --run-dir DIR)');
-    let upload: CheckpointUpload | null = null;
     let rank = 0;
-    for await (const chunk of call as AsyncIterable<CheckpointChunk>) {
-      if (!upload) {
-        rank = this.member('SaveCheckpoint', chunk.workerId, chunk.leaseId).rank;
-        upload = this.store.begin(chunk);
-      }
-      upload.add(chunk);
-    }
-    if (!upload) throw new CoordinatorError('CHECKPOINT_REJECTED', 'SaveCheckpoint: the upload had no chunks');
-    const saved = await this.store.commit(upload);
-    const { step, trainEpoch: epoch, batch } = upload.first;
+    const { saved, first } = await this.store.receive(call as AsyncIterable<CheckpointChunk>, (chunk) => void (rank = this.member('SaveCheckpoint', chunk.workerId, chunk.leaseId).rank));
+    const { step, trainEpoch: epoch, batch } = first;
     trace(`checkpoint of step ${step} from rank ${rank} saved to ${saved.path} (${saved.bytes} bytes)`, 'info');
     this.emit('checkpoint', { ...saved, step, epoch, batch, rank } satisfies CheckpointEvent);
     return saved;
@@ -356,10 +272,7 @@ export class CoordinatorServer extends EventEmitter {
     this.current = withoutMembers(this.current, workerIds);
     trace(`${reason}; membership epoch ${this.current.epoch}, ${this.current.members.length} workers`, 'info');
     const membership = this.current;
-    this.broadcastControl({
-      membershipEpoch: membership.epoch,
-      membershipChanged: { membershipEpoch: membership.epoch, worldSize: membership.members.length, members: membership.members.map(publicMember), lostWorkerIds: workerIds, reason, graceful: !failure },
-    });
+    this.broadcastControl(membershipChangedEvent(membership, workerIds, reason, !failure));
     this.emit('membership-changed', { membership, lostWorkerIds: workerIds, reason, failure } satisfies MembershipChange);
     const min = this.rendezvous.minWorkers;
     if (failure && membership.members.length < min && !this.groupFailure) {
