@@ -17,7 +17,7 @@ export type { Job, JobSpec, TrainableModel, LossFunction, OptimizerLike, Schedul
 
 // Training
 export { Trainer } from './trainer';
-export type { TrainerOptions, FitResult, CheckpointWriter } from './trainer';
+export type { TrainerOptions, FitResult, CheckpointWriter } from './trainer-options';
 export type { EvaluationResult } from './loop/evaluate';
 export type { RunContext } from './loop/run-context';
 export type { Callback, StepEvent, EpochEvent, TrainerEvent } from './loop/events';

@@ -9,66 +9,24 @@ import { ready, manualSeed } from '@loom/tensor';
 import { decodeCheckpoint, encodeCheckpoint, load } from '@loom/nn';
 import { TrainingError } from './errors';
 import type { Job, OptimizerLike, TrainableModel } from './job/job-spec';
-import type { Callback, EpochEvent } from './loop/events';
+import type { EpochEvent } from './loop/events';
 import { evaluate, type EvaluationResult } from './loop/evaluate';
 import type { RunContext } from './loop/run-context';
 import { formatEpochHeader, formatTestSummary } from './loop/seed-format';
 import { trainEpoch } from './loop/train-epoch';
-import { DistributedDataParallel, type DdpOptions } from './distributed/distributed-data-parallel';
-import type { ProcessGroup } from './distributed/process-group';
+import { DistributedDataParallel } from './distributed/distributed-data-parallel';
 import { TRAINING_CHECKPOINT_FORMAT, captureRngState, checkTrainingState, restoreRngState, type TrainingState } from './checkpoint/training-state';
 import { CheckpointRotation } from './checkpoint/checkpoint-rotation';
 import { asElastic, type ElasticProcessGroup } from './elastic/elastic-process-group';
 import { EpochProgress, type TrainingPosition } from './elastic/epoch-progress';
 import { agreeOnState, recoverReplica, type ReplicaState } from './elastic/state-sync';
 import { EpochPlan } from './plan/epoch-plan';
+import type { FitResult, TrainerOptions } from './trainer-options';
 
 /** The seed prints the training loss every 100 batches. */
 const SEED_PRINT_EVERY = 100;
 /** Checkpoints kept by default (the coordinator's "last K"). */
 const DEFAULT_KEEP_CHECKPOINTS = 3;
-
-/** Writes a checkpoint; the default saves `<checkpointDir>/step-<n>.ckpt` with `@loom/nn`'s `save`. */
-export type CheckpointWriter = (state: TrainingState) => Promise<void>;
-
-/** Options of {@link Trainer}; each overrides the job's value when given. */
-export interface TrainerOptions {
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  /** Dataset root (default `data`). */
-  dataRoot?: string;
-  download?: boolean;
-  /** Where printed lines go (default: stdout; only rank 0 prints). */
-  print?: (line: string) => void;
-  callbacks?: Callback[];
-  /** Checkpoint every N steps (and at every epoch end). */
-  checkpointEvery?: number;
-  /** Folder of the default checkpoint writer. */
-  checkpointDir?: string;
-  /** Checkpoints kept by the default writer (default 3). */
-  keepCheckpoints?: number;
-  /** Replaces the default writer (the distributed worker sends checkpoints to the coordinator). */
-  checkpointWriter?: CheckpointWriter;
-  /** Resume from this checkpoint file or loaded checkpoint. */
-  resumeFrom?: string | TrainingState;
-  /** Print the loss every this many batches (default 100, as the seed). */
-  printEvery?: number;
-  /** Where warnings go (default: stderr; only rank 0 warns). */
-  warn?: (line: string) => void;
-  /** Skip NaN/inf steps instead of stopping (overrides the job's `skipNonFiniteSteps`). */
-  skipNonFiniteSteps?: boolean;
-  /** Train as one rank of a process group. */
-  processGroup?: ProcessGroup;
-  ddp?: DdpOptions;
-}
-
-/** What {@link Trainer.fit} returns. */
-export interface FitResult {
-  epochs: EpochEvent[];
-  step: number;
-}
 
 /** Runs a job in this process, alone or as one rank. See the module comment. */
 export class Trainer {
