@@ -26,7 +26,9 @@ export { DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES } from './ring
 export { CoordinatorServer } from './server/coordinator-server';
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './server/coordinator-options';
 export type { CoordinatorServerOptions, MetricsEvent, MembershipChange, CheckpointEvent } from './server/coordinator-options';
-export { CheckpointStore, CheckpointUpload, DEFAULT_KEEP_CHECKPOINTS, DEFAULT_MAX_CHECKPOINT_BYTES } from './server/checkpoint-store';
+export { ResumeCheckpointSource, type ResumeCheckpointFile } from './server/resume-checkpoint';
+export { CheckpointStore, DEFAULT_KEEP_CHECKPOINTS, DEFAULT_MAX_CHECKPOINT_BYTES } from './server/checkpoint-store';
+export { CheckpointAssembly, checkpointChunks, CHECKPOINT_CHUNK_BYTES } from './protocol/checkpoint-transfer';
 export type { CheckpointStoreOptions } from './server/checkpoint-store';
 export { MetricsAggregator } from './server/metrics-aggregator';
 export type { StepMetrics } from './server/metrics-aggregator';
@@ -36,7 +38,7 @@ export { ringNeighbours } from './rendezvous/membership';
 export type { Membership, MemberRecord } from './rendezvous/membership';
 
 // Workers
-export { CoordinatorClient, DEFAULT_RPC_TIMEOUT_MS, CHECKPOINT_CHUNK_BYTES, CHECKPOINT_UPLOAD_TIMEOUT_MS } from './client/coordinator-client';
+export { CoordinatorClient, DEFAULT_RPC_TIMEOUT_MS, CHECKPOINT_UPLOAD_TIMEOUT_MS } from './client/coordinator-client';
 export type { CoordinatorClientOptions, JoinOptions, Lease } from './client/coordinator-client';
 export { joinGroup, WorkerGroup, defaultWorkerId, RECOVERY_TIMEOUT_HEARTBEATS } from './worker/join-group';
 export { MembershipWatch, coordinatorGone } from './worker/membership-watch';

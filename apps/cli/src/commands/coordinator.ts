@@ -5,7 +5,7 @@
  * left (0) or the rendezvous failed (1). Workers start with `loom worker JOB
  * --coordinator HOST:PORT`.
  */
-import { CoordinatorServer, coordinatorSecurity, describeSecurity, modelSignature, type MembershipChange, type StepMetrics } from '@loom/coordinator';
+import { CoordinatorServer, coordinatorSecurity, describeSecurity, modelSignature, type MembershipChange, type ResumeCheckpointFile, type StepMetrics } from '@loom/coordinator';
 import { ready } from '@loom/tensor';
 import { latestValidCheckpoint, loadJob } from '@loom/trainer';
 import { load } from '@loom/nn';
@@ -32,7 +32,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'last-call': { type: 'float', min: 0, help: 'seconds to wait for more workers (up to --max-workers) once --min-workers joined', defaultText: '30' },
   'heartbeat-timeout': { type: 'float', min: 0.2, help: 'seconds of silence after which a worker is declared dead (heartbeats every fifth of it)', defaultText: '5' },
   // The training flags are sent to workers started without JOB (shared-config.ts);
-  // --run-dir is where the coordinator writes checkpoints/, --resume reports the latest valid one.
+  // --run-dir is where the coordinator writes checkpoints/; --resume finds the latest valid
+  // one, which new workers download (LoadCheckpoint).
   ...TRAINING_FLAGS,
   ...SECURITY_FLAGS,
   ...COORDINATOR_LIMIT_FLAGS,
@@ -51,17 +52,23 @@ export function heartbeatOptions(seconds: number | undefined): { heartbeatTimeou
 
 /**
  * `--resume` (issue 7, fault 4): the restarted coordinator finds the run's latest valid
- * checkpoint and says where the run stands. Workers still running rejoin on their own
- * (with backoff) and keep their in-memory state, which is at least as recent.
+ * checkpoint (or the one named) and says where the run stands. Workers still running
+ * rejoin on their own (with backoff) and keep their in-memory state, which is at least
+ * as recent; workers that start without state download the checkpoint from the
+ * coordinator (`LoadCheckpoint`), so no file has to be copied to their machines.
  */
-async function reportResume(dir: string, named: string): Promise<void> {
+async function findResume(dir: string, named: string): Promise<ResumeCheckpointFile | null> {
   const found = named ? { file: named, value: await load(named) } : await latestValidCheckpoint(dir);
   if (!found) {
     process.stderr.write(`[loom] --resume: no valid checkpoint in ${dir}; running workers rejoin with their own state\n`);
-    return;
+    return null;
   }
   const state = found.value as { step?: number; epoch?: number; batch?: number };
-  process.stderr.write(`[loom] resuming: latest valid checkpoint ${found.file} (step ${state.step ?? '?'}, epoch ${(state.epoch ?? 0) + 1}, batch ${state.batch ?? 0}); workers rejoin and continue from their in-memory state\n`);
+  const resume = { file: path.resolve(found.file), step: state.step ?? 0, epoch: state.epoch ?? 0, batch: state.batch ?? 0 };
+  process.stderr.write(
+    `[loom] resuming: latest valid checkpoint ${found.file} (step ${resume.step}, epoch ${resume.epoch + 1}, batch ${resume.batch}); running workers rejoin with their in-memory state, new workers download this checkpoint\n`,
+  );
+  return resume;
 }
 
 export const coordinatorCommand: Command = {
@@ -86,6 +93,7 @@ export const coordinatorCommand: Command = {
     const host = (flags['host'] as string | undefined) ?? DEFAULT_HOST;
     const runDir = (flags['run-dir'] as string | undefined) ?? defaultRunDir();
     const security = resolveSecurityFlags(flags, host);
+    const resume = flags['resume'] !== undefined ? await findResume(checkpointDirOf(runDir), flags['resume'] as string) : null;
     const coordinator = new CoordinatorServer({
       minWorkers,
       maxWorkers,
@@ -97,12 +105,12 @@ export const coordinatorCommand: Command = {
       checkpointDir: checkpointDirOf(runDir),
       ...(jobPath ? { jobPath: path.resolve(jobPath), trainingConfig: sharedTrainingConfig(args) } : {}),
       jobSignature,
+      ...(resume ? { resumeCheckpoint: resume } : {}),
       ...coordinatorSecurity(security),
       ...coordinatorLimits(flags),
     });
     const address = await coordinator.start();
     process.stderr.write(`[loom] coordinator listening on ${address} (security: ${describeSecurity(security)}); waiting for ${minWorkers}${maxWorkers > minWorkers ? `-${maxWorkers}` : ''} workers\n`);
-    if (flags['resume'] !== undefined) await reportResume(checkpointDirOf(runDir), flags['resume'] as string);
     const cluster = new ClusterMetricsWriter(runDir);
     coordinator.on('step-metrics', (m: StepMetrics) => cluster.add(m));
     let failed = false;

@@ -4,10 +4,10 @@
  * and a fixed rank from `RANK`. Rank 0 prints the seed's lines and writes the run
  * directory (metrics, TensorBoard events, checkpoints).
  */
-import { encodeCheckpoint } from '@loom/nn';
+import { decodeCheckpoint, encodeCheckpoint } from '@loom/nn';
 import { ready } from '@loom/tensor';
 import * as fs from 'node:fs';
-import { SampleLog, Trainer, loadJob, parameterDigest, type Job } from '@loom/trainer';
+import { SampleLog, Trainer, loadJob, parameterDigest, type Job, type TrainingState } from '@loom/trainer';
 import { StepReporter, coordinatorGone, describeSecurity, joinGroup, modelSignature, workerSecurity } from '@loom/coordinator';
 import { parseArgs, UsageError, type FlagSpec } from '../args/flags';
 import { ProgressBar } from '../output/progress';
@@ -77,6 +77,15 @@ export const workerCommand: Command = {
       await group.close({ reason: (e as Error).message });
       throw e;
     }
+    let resumeFrom: string | TrainingState | undefined = config.resume ?? undefined;
+    if (resumeFrom === undefined && !group.joinedRunning) {
+      // A resumed coordinator offers its checkpoint to workers that start without state.
+      const offered = await group.loadResumeCheckpoint();
+      if (offered) {
+        resumeFrom = decodeCheckpoint(offered.bytes, `the coordinator's checkpoint of step ${offered.step}`) as TrainingState;
+        process.stderr.write(`[loom] resuming from the coordinator's checkpoint: step ${offered.step}, epoch ${offered.epoch + 1}, batch ${offered.batch} (${offered.bytes.length} bytes)\n`);
+      }
+    }
     const isRankZero = group.rank === 0;
     const runConfig = { command: 'worker', workers: group.worldSize, ...config, security: describeSecurity(security) };
     const runDir = new RankZeroRunDirectory(() => new RunDirectory(config.runDir, runConfig, group.worldSize), () => group.rank);
@@ -108,7 +117,7 @@ export const workerCommand: Command = {
         },
         checkpointEvery: config.checkpointEvery,
         skipNonFiniteSteps: config.skipNonFiniteSteps,
-        resumeFrom: config.resume ?? undefined,
+        resumeFrom,
         callbacks: [runDir, ...(isRankZero ? [progress] : []), reporter, ...sampleLog],
         print: (line) => {
           progress.clear();

@@ -3,11 +3,11 @@
  * metrics and departure. Failed calls come back as the server's typed errors
  * (`RendezvousError` with the same `code`), see `protocol/rpc-status.ts`.
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { CoordinatorConfigError } from '../errors';
-import type { CheckpointSaved, ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, MetricsReport } from '../protocol/messages';
+import { CoordinatorConfigError, CoordinatorError } from '../errors';
+import { CHECKPOINT_CHUNK_BYTES, CheckpointAssembly, checkpointChunks } from '../protocol/checkpoint-transfer';
+import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, LoadCheckpointRequest, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
 import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { fromServiceError } from '../protocol/rpc-status';
@@ -19,9 +19,7 @@ const trace = createTracer('client');
 
 /** Deadline of the short calls (Heartbeat excepted): a local choice, generous for loopback and LANs. */
 export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
-/** Checkpoint upload chunk: 1 MiB, a quarter of gRPC's default 4 MiB message limit (as the ring's chunks). */
-export const CHECKPOINT_CHUNK_BYTES = 1024 * 1024;
-/** Deadline of a checkpoint upload: a local choice, minutes for a GiB on a slow link. */
+/** Deadline of a checkpoint upload or download: a local choice, minutes for a GiB on a slow link. */
 export const CHECKPOINT_UPLOAD_TIMEOUT_MS = 10 * 60_000;
 /** Extra time a Join waits beyond the coordinator's rendezvous timeout, so the server's clearer error wins. */
 export const JOIN_DEADLINE_MARGIN_MS = 5_000;
@@ -197,17 +195,52 @@ export class CoordinatorClient {
     );
     // Awaited at the end; until then a refusal must not count as unhandled.
     done.catch(() => undefined);
-    const sha256 = createHash('sha256').update(bytes).digest();
-    let offset = 0;
-    do {
-      const data = bytes.subarray(offset, offset + chunkBytes);
-      const first = offset === 0 ? { ...lease, step: position.step, trainEpoch: position.epoch, batch: position.batch, totalBytes: bytes.length, sha256 } : {};
-      if (!stream.write({ ...first, offset, data })) await Promise.race([once(stream, 'drain'), done]);
-      offset += data.length;
-    } while (offset < bytes.length);
+    for (const chunk of checkpointChunks(bytes, { ...lease, step: position.step, trainEpoch: position.epoch, batch: position.batch }, chunkBytes)) {
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]);
+    }
     stream.end();
     trace(() => `checkpoint of step ${position.step}: ${bytes.length} bytes sent`);
     return done;
+  }
+
+  /**
+   * Downloads the checkpoint a resumed coordinator offers (`JoinResponse.resumeCheckpoint`),
+   * checking order, size and SHA-256; resolves with its bytes and description.
+   */
+  loadCheckpoint(lease: Lease): Promise<{ bytes: Buffer; first: CheckpointChunk }> {
+    const method = this.method('LoadCheckpoint');
+    const request: LoadCheckpointRequest = { workerId: lease.workerId, leaseId: lease.leaseId };
+    return new Promise((resolve, reject) => {
+      const call: ClientReadableStream<CheckpointChunk> = this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize as (b: Buffer) => CheckpointChunk, request, this.metadata(false), {
+        deadline: Date.now() + CHECKPOINT_UPLOAD_TIMEOUT_MS,
+      });
+      let assembly: CheckpointAssembly | null = null;
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        call.cancel();
+        reject(e);
+      };
+      call.on('data', (chunk: CheckpointChunk) => {
+        try {
+          assembly ??= new CheckpointAssembly('LoadCheckpoint', chunk);
+          assembly.add(chunk);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+      call.on('error', (e: ServiceError) => fail(fromServiceError(e, 'Coordinator.LoadCheckpoint')));
+      call.on('end', () => {
+        if (failed) return;
+        try {
+          if (!assembly) throw new CoordinatorError('CHECKPOINT_REJECTED', 'LoadCheckpoint: the coordinator sent no chunks');
+          resolve({ bytes: assembly.bytes(), first: assembly.first });
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+    });
   }
 
   /** Leaves the group. */

@@ -4,7 +4,10 @@ import { loadProtocol } from './load-protocol';
 const SHAPES: Record<string, string[]> = {
   JoinRequest: ['protocolVersion', 'workerId', 'jobSignature', 'peerAddress', 'requestedRank', 'hostname', 'rejoinEpoch'],
   Member: ['rank', 'workerId', 'peerAddress'],
-  JoinResponse: ['rank', 'worldSize', 'membershipEpoch', 'members', 'left', 'right', 'leaseId', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'protocolVersion', 'jobSignature', 'joinedRunning', 'jobPath', 'trainingConfigJson'],
+  JoinResponse: ['rank', 'worldSize', 'membershipEpoch', 'members', 'left', 'right', 'leaseId', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'protocolVersion', 'jobSignature', 'joinedRunning', 'jobPath', 'trainingConfigJson', 'resumeCheckpoint'],
+  ResumeCheckpoint: ['step', 'trainEpoch', 'batch', 'totalBytes'],
+  LoadCheckpointRequest: ['workerId', 'leaseId'],
+  MetricsBatch: ['reports'],
   HeartbeatRequest: ['workerId', 'leaseId', 'membershipEpoch', 'step'],
   HeartbeatResponse: ['membershipEpoch', 'heartbeatIntervalMs'],
   ControlRequest: ['workerId', 'leaseId'],
@@ -27,7 +30,7 @@ describe('messages.ts matches coordinator.proto', () => {
 
   test('both services have the documented methods', () => {
     const { coordinatorService, peerService } = loadProtocol();
-    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'ReportMetrics', 'ReportMetricsBatch', 'SaveCheckpoint']);
+    expect(Object.keys(coordinatorService).sort()).toEqual(['Control', 'Heartbeat', 'Join', 'Leave', 'LoadCheckpoint', 'ReportMetrics', 'ReportMetricsBatch', 'SaveCheckpoint']);
     expect(peerService['Ring']).toMatchObject({ path: '/loom.v1.Peer/Ring', requestStream: false, responseStream: true });
     expect(coordinatorService['Control']).toMatchObject({ requestStream: false, responseStream: true });
   });

@@ -39,6 +39,22 @@ export interface JoinResponse {
   joinedRunning: boolean;
   jobPath: string;
   trainingConfigJson: string;
+  /** The checkpoint a resumed coordinator offers (null or absent: none). */
+  resumeCheckpoint?: ResumeCheckpoint | null;
+}
+
+/** `loom.v1.ResumeCheckpoint`. */
+export interface ResumeCheckpoint {
+  step: number;
+  trainEpoch: number;
+  batch: number;
+  totalBytes: number;
+}
+
+/** `loom.v1.LoadCheckpointRequest`. */
+export interface LoadCheckpointRequest {
+  workerId: string;
+  leaseId: string;
 }
 
 /** `loom.v1.HeartbeatRequest`. */

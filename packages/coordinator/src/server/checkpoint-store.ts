@@ -6,20 +6,18 @@
  * full disk never leaves the run without its previous good checkpoint. The names are
  * the ones `loom train` writes, so either run's checkpoints resume the other.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeCheckpoint, save } from '@loom/nn';
 import { ready } from '@loom/tensor';
 import { CoordinatorError } from '../errors';
+import { CheckpointAssembly } from '../protocol/checkpoint-transfer';
 import type { CheckpointChunk, CheckpointSaved } from '../protocol/messages';
 
 /** The trainer's naming: zero-padded steps sort in step order. */
 const STEP_DIGITS = 8;
 /** Names this store writes (and rotates). */
 const CHECKPOINT_NAME = /^step-\d+\.ckpt$/;
-/** SHA-256 digests are 32 bytes. */
-const SHA256_BYTES = 32;
 /** Checkpoints kept by default: the trainer's default (3). */
 export const DEFAULT_KEEP_CHECKPOINTS = 3;
 /** Largest checkpoint accepted by default: 4 GiB, far above any model Loom trains on CPU. */
@@ -33,45 +31,13 @@ export interface CheckpointStoreOptions {
   maxBytes?: number;
 }
 
-/** A checkpoint being received, chunk by chunk. */
-export class CheckpointUpload {
-  private readonly parts: Buffer[] = [];
-  private received = 0;
-
-  constructor(readonly first: CheckpointChunk) {}
-
-  /** Appends a chunk; refuses one that is out of order or beyond the announced size. */
-  add(chunk: CheckpointChunk): void {
-    if (chunk.offset !== this.received) {
-      throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: chunk at offset ${chunk.offset}, expected ${this.received} (chunks must arrive in order)`);
-    }
-    if (this.received + chunk.data.length > this.first.totalBytes) {
-      throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: ${this.received + chunk.data.length} bytes received, more than the announced ${this.first.totalBytes}`);
-    }
-    this.parts.push(Buffer.from(chunk.data));
-    this.received += chunk.data.length;
-  }
-
-  /** The whole checkpoint, after checking its length and SHA-256. */
-  bytes(): Buffer {
-    const { totalBytes, sha256 } = this.first;
-    if (this.received !== totalBytes) throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: the upload ended after ${this.received} of ${totalBytes} bytes`);
-    const all = Buffer.concat(this.parts);
-    const digest = createHash('sha256').update(all).digest();
-    if (!digest.equals(Buffer.from(sha256))) {
-      throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: SHA-256 of the ${totalBytes} bytes received is ${digest.toString('hex')}, the worker announced ${Buffer.from(sha256).toString('hex')}`, 'the checkpoint was damaged in transit; the worker sends it again at the next checkpoint');
-    }
-    return all;
-  }
-}
-
 /**
  * Saves uploaded checkpoints and keeps the newest `keep`.
  *
  * @example
  * ```ts
  * const store = new CheckpointStore('runs/a/checkpoints');
- * const upload = store.begin(firstChunk); upload.add(firstChunk); ...
+ * const upload = store.begin(firstChunk); upload.add(firstChunk); ... (a CheckpointAssembly)
  * const saved = await store.commit(upload); // { path: 'runs/a/checkpoints/step-00000010.ckpt', ... }
  * ```
  */
@@ -97,13 +63,8 @@ export class CheckpointStore {
   }
 
   /** Checks an upload's first chunk and starts receiving it. */
-  begin(first: CheckpointChunk): CheckpointUpload {
-    if (first.offset !== 0) throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: the first chunk is at offset ${first.offset}, expected 0`);
-    if (first.sha256.length !== SHA256_BYTES) throw new CoordinatorError('CHECKPOINT_REJECTED', `SaveCheckpoint: sha256 has ${first.sha256.length} bytes, expected ${SHA256_BYTES}`);
-    if (first.totalBytes > this.maxBytes) {
-      throw new CoordinatorError('CHECKPOINT_TOO_LARGE', `SaveCheckpoint: a checkpoint of ${first.totalBytes} bytes is over the coordinator's limit of ${this.maxBytes}`, "raise the coordinator's maxCheckpointBytes");
-    }
-    return new CheckpointUpload(first);
+  begin(first: CheckpointChunk): CheckpointAssembly {
+    return new CheckpointAssembly('SaveCheckpoint', first, this.maxBytes);
   }
 
   /**
@@ -112,7 +73,7 @@ export class CheckpointStore {
    * unknown lease) before anything is buffered.
    */
   async receive(chunks: AsyncIterable<CheckpointChunk>, identify: (first: CheckpointChunk) => void): Promise<{ saved: CheckpointSaved; first: CheckpointChunk }> {
-    let upload: CheckpointUpload | null = null;
+    let upload: CheckpointAssembly | null = null;
     for await (const chunk of chunks) {
       if (!upload) {
         identify(chunk);
@@ -125,7 +86,7 @@ export class CheckpointStore {
   }
 
   /** Verifies, decodes and saves an upload; then removes the oldest files beyond `keep`. */
-  async commit(upload: CheckpointUpload): Promise<CheckpointSaved> {
+  async commit(upload: CheckpointAssembly): Promise<CheckpointSaved> {
     const bytes = upload.bytes();
     await ready();
     const file = this.fileOf(upload.first.step);

@@ -7,6 +7,7 @@ import type { Membership } from '../rendezvous/membership';
 import type { RendezvousOptions } from '../rendezvous/rendezvous';
 import type { CoordinatorLimits } from '../security/limits';
 import type { AuthHook } from './auth';
+import type { ResumeCheckpointFile } from './resume-checkpoint';
 
 /** How often workers heartbeat (a local choice: 5 beats per timeout). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
@@ -39,6 +40,11 @@ export interface CoordinatorServerOptions extends Omit<RendezvousOptions, 'timeo
   keepCheckpoints?: number;
   /** Largest checkpoint upload accepted (default 4 GiB). */
   maxCheckpointBytes?: number;
+  /**
+   * The checkpoint to continue from (`loom coordinator --resume`): offered to workers that
+   * start without state of their own, which download it with `LoadCheckpoint`.
+   */
+  resumeCheckpoint?: ResumeCheckpointFile;
 }
 
 /** A checkpoint the coordinator saved (event `'checkpoint'`). */

@@ -1,15 +1,16 @@
 /**
  * The coordinator's gRPC server: rendezvous (`Join`), liveness (`Heartbeat`), per-worker
  * event streams (`Control`), metrics (`ReportMetrics`, `ReportMetricsBatch`), checkpoints
- * (`SaveCheckpoint`, see `checkpoint-store.ts`) and departures (`Leave`). Every
+ * (`SaveCheckpoint`, `LoadCheckpoint`: `checkpoint-rpcs.ts`) and
+ * departures (`Leave`). Every
  * handler checks the auth hook first and answers a bad request with a status; none can
  * throw out of the server. NOTE [Rendezvous and ring] in `ring/ring-schedule.ts` shows
  * how workers use it.
  */
 import { EventEmitter } from 'node:events';
 import { Server, ServerCredentials, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
-import { CoordinatorError, ElasticError, RendezvousError, checkInteger } from '../errors';
-import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, MetricsBatch, MetricsReport } from '../protocol/messages';
+import { ElasticError, RendezvousError, checkInteger } from '../errors';
+import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveRequest, LeaveResponse, LoadCheckpointRequest, MetricsBatch, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
 import { toStatus } from '../protocol/rpc-status';
 import { admitIntoRunning } from '../rendezvous/admission';
@@ -18,8 +19,8 @@ import { Rendezvous } from '../rendezvous/rendezvous';
 import { createTracer } from '../trace';
 import { checkExposure } from '../security/exposure';
 import { coordinatorServerOptions } from '../security/limits';
-import { CheckpointStore } from './checkpoint-store';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, SHUTDOWN_GRACE_MS, type CheckpointEvent, type CoordinatorServerOptions, type MembershipChange, type MetricsEvent } from './coordinator-options';
+import { CheckpointRpcs } from './checkpoint-rpcs';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, SHUTDOWN_GRACE_MS, type CoordinatorServerOptions, type MembershipChange, type MetricsEvent } from './coordinator-options';
 import { ControlStreams } from './control-streams';
 import { HeartbeatMonitor } from './heartbeat-monitor';
 import { joinResponse, membershipChangedEvent } from './membership-messages';
@@ -51,7 +52,7 @@ export class CoordinatorServer extends EventEmitter {
   private readonly server: Server;
   private readonly rendezvous: Rendezvous;
   private readonly monitor: HeartbeatMonitor;
-  private readonly store: CheckpointStore | null;
+  private readonly checkpoints: CheckpointRpcs;
   private readonly aggregator = new MetricsAggregator((m: StepMetrics) => this.emit('step-metrics', m));
   private readonly heartbeatIntervalMs: number;
   private readonly controls = new ControlStreams();
@@ -82,7 +83,7 @@ export class CoordinatorServer extends EventEmitter {
       });
     });
     this.readyPromise.catch(() => undefined);
-    this.store = options.checkpointDir ? new CheckpointStore(options.checkpointDir, { keep: options.keepCheckpoints, maxBytes: options.maxCheckpointBytes }) : null;
+    this.checkpoints = new CheckpointRpcs(options, (rpc, workerId, leaseId) => this.member(rpc, workerId, leaseId), (e) => this.emit('checkpoint', e));
     // Message size and per-client rate limits: see security/limits.ts.
     this.server = new Server(coordinatorServerOptions(options));
     const handlers: Record<string, UntypedHandleCall> = {
@@ -92,11 +93,17 @@ export class CoordinatorServer extends EventEmitter {
       ReportMetricsBatch: this.unary('ReportMetricsBatch', (req: MetricsBatch) => (req.reports.forEach((r) => this.metrics(r)), {})),
       Leave: this.unary('Leave', (req: LeaveRequest) => this.leave(req)),
       Control: (call: ServerWritableStream<ControlRequest, ControlEvent>) => this.control(call),
+      LoadCheckpoint: (call: ServerWritableStream<LoadCheckpointRequest, CheckpointChunk>) =>
+        this.guard('LoadCheckpoint', call)
+          .then(() => this.checkpoints.load(call))
+          .catch((e: unknown) => call.emit('error', toStatus(e))),
       SaveCheckpoint: (call: ServerReadableStream<CheckpointChunk, CheckpointSaved>, callback: sendUnaryData<CheckpointSaved>) =>
-        this.saveCheckpoint(call).then(
-          (saved) => callback(null, saved),
-          (e: unknown) => callback(toStatus(e), null),
-        ),
+        this.guard('SaveCheckpoint', call)
+          .then(() => this.checkpoints.save(call))
+          .then(
+            (saved) => callback(null, saved),
+            (e: unknown) => callback(toStatus(e), null),
+          ),
     };
     this.server.addService(loadProtocol().coordinatorService, handlers);
   }
@@ -171,7 +178,8 @@ export class CoordinatorServer extends EventEmitter {
 
   private joinResponse(membership: Membership, member: MemberRecord): JoinResponse {
     const { jobPath, trainingConfig } = this.options;
-    return joinResponse(membership, member, { heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.monitor.timeoutMs, jobPath, trainingConfig });
+    const settings = { heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.monitor.timeoutMs, jobPath, trainingConfig, resumeCheckpoint: this.checkpoints.resumeInfo };
+    return joinResponse(membership, member, settings);
   }
 
   /** The member holding `leaseId`, or a NOT_A_MEMBER error naming the RPC. */
@@ -220,18 +228,6 @@ export class CoordinatorServer extends EventEmitter {
       })
       // grpc-js turns an 'error' event on a server stream into the call's status.
       .catch((e: unknown) => call.emit('error', toStatus(e)));
-  }
-
-  /** Receives a checkpoint from a member and saves it (see `checkpoint-store.ts`). */
-  private async saveCheckpoint(call: ServerReadableStream<CheckpointChunk, CheckpointSaved>): Promise<CheckpointSaved> {
-    await this.guard('SaveCheckpoint', call);
-    if (!this.store) throw new CoordinatorError('CHECKPOINT_UNAVAILABLE', 'SaveCheckpoint: this coordinator has no checkpoint folder', 'start the coordinator with a run dir (loom coordinator --run-dir DIR)');
-    let rank = 0;
-    const { saved, first } = await this.store.receive(call as AsyncIterable<CheckpointChunk>, (chunk) => void (rank = this.member('SaveCheckpoint', chunk.workerId, chunk.leaseId).rank));
-    const { step, trainEpoch: epoch, batch } = first;
-    trace(`checkpoint of step ${step} from rank ${rank} saved to ${saved.path} (${saved.bytes} bytes)`, 'info');
-    this.emit('checkpoint', { ...saved, step, epoch, batch, rank } satisfies CheckpointEvent);
-    return saved;
   }
 
   /**

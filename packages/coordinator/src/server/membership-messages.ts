@@ -2,7 +2,7 @@
  * The messages the coordinator builds from a membership: a worker's `JoinResponse` and
  * the `MembershipChanged` event every member receives on `Control`.
  */
-import type { ControlEvent, JoinResponse } from '../protocol/messages';
+import type { ControlEvent, JoinResponse, ResumeCheckpoint } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/protocol-version';
 import { publicMember, ringNeighbours, type MemberRecord, type Membership } from '../rendezvous/membership';
 
@@ -14,6 +14,8 @@ export interface JoinSettings {
   jobPath?: string;
   /** Training flags, sent as JSON. */
   trainingConfig?: Record<string, unknown>;
+  /** The checkpoint a resumed coordinator offers. */
+  resumeCheckpoint?: ResumeCheckpoint | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export function joinResponse(membership: Membership, member: MemberRecord, setti
     joinedRunning: false,
     jobPath: settings.jobPath ?? '',
     trainingConfigJson: settings.trainingConfig ? JSON.stringify(settings.trainingConfig) : '',
+    resumeCheckpoint: settings.resumeCheckpoint ?? null,
   };
 }
 

@@ -216,6 +216,18 @@ export class WorkerGroup {
     return saved.path;
   }
 
+  /**
+   * Downloads the checkpoint the coordinator offers to resume from (started with
+   * `--resume`), or null when it offers none. Size and SHA-256 are checked.
+   */
+  async loadResumeCheckpoint(): Promise<{ bytes: Uint8Array; step: number; epoch: number; batch: number } | null> {
+    const offer = this.joined.resumeCheckpoint;
+    if (!offer) return null;
+    const { bytes } = await this.client.loadCheckpoint({ workerId: this.workerId, leaseId: this.joined.leaseId });
+    trace(`resume checkpoint of step ${offer.step}: ${bytes.length} bytes received from ${this.client.address}`, 'info');
+    return { bytes, step: offer.step, epoch: offer.trainEpoch, batch: offer.batch };
+  }
+
   /** True when `error` (from a collective) means: call `recover()` and redo the step. */
   isMembershipChange(error: unknown): boolean {
     return error instanceof CoordinatorError && RECOVERABLE_CODES.has(error.code) && this.session.watch.terminal === null && this.fatal === null;
