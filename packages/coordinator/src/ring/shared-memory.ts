@@ -44,6 +44,9 @@ export const DEFAULT_SHARED_MEMORY_ROOT = '/dev/shm';
  */
 const DIRECTORY_PATTERN = /^loom-ring-(\d+)-(\d+)-[0-9a-f]{16}$/;
 
+/** Suffix of a directory being removed (see `SharedMemoryInbox.dispose`). */
+const CLOSED_SUFFIX = '.closed';
+
 /** This process's pid namespace (the inode of /proc/self/ns/pid), or 0 where there is none. */
 export function pidNamespace(): number {
   try {
@@ -112,7 +115,7 @@ export function sweepStaleDirectories(root: string): string[] {
   }
   const namespace = pidNamespace();
   for (const name of names) {
-    const match = DIRECTORY_PATTERN.exec(name);
+    const match = DIRECTORY_PATTERN.exec(name.endsWith(CLOSED_SUFFIX) ? name.slice(0, -CLOSED_SUFFIX.length) : name);
     if (!match || Number(match[1]) !== namespace || alive(Number(match[2]))) continue;
     try {
       fs.rmSync(path.join(root, name), { recursive: true, force: true });
@@ -224,7 +227,23 @@ export class SharedMemoryInbox {
     this.disposed = true;
     this.pool.length = 0;
     liveInboxes.delete(this);
-    fs.rmSync(this.directory, { recursive: true, force: true });
+    // The left neighbour may still be writing into the directory (it has not heard of a
+    // re-formed ring yet): renaming it first makes its next write fail cleanly (it then
+    // sends in the stream), and a file it created meanwhile cannot make the removal fail
+    // with ENOTEMPTY. Never throws: a leftover is removed at exit or by the next sweep.
+    const closed = `${this.directory}${CLOSED_SUFFIX}`;
+    let target = this.directory;
+    try {
+      fs.renameSync(this.directory, closed);
+      target = closed;
+    } catch {
+      // Already gone, or not renameable: remove it where it is.
+    }
+    try {
+      fs.rmSync(target, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      trace(`could not remove ${target}: ${(e as Error).message}`, 'info');
+    }
   }
 }
 
