@@ -164,3 +164,36 @@ test('flush() lets the buckets launched during backward leave before the next CP
   await ddp.flush();
   expect(turned).toBe(false);
 });
+
+/** A one-rank group whose ring already failed: every bucket is refused at once, as `RingAllReduce` does. */
+function groupThatFailed(error: Error): ProcessGroup {
+  return {
+    rank: 0,
+    worldSize: 1,
+    allReduce: () => Promise.reject(error),
+    broadcast: () => Promise.resolve(),
+    barrier: () => Promise.resolve(),
+    startAllReduce: () => ({ reduceBucket: () => Promise.reject(error), wait: () => Promise.reject(error) }),
+  };
+}
+
+test('a group that failed before the step rejects synchronizeGradients once, leaving no unhandled rejection behind', async () => {
+  manualSeed(9);
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    const failure = new Error('re-joined the restarted coordinator at membership epoch 2');
+    const ddp = await DistributedDataParallel.create(new TinyMlp(), groupThatFailed(failure), { firstBucketCapMb: 16 / (1024 * 1024), broadcastParameters: false });
+    // Both buckets launch (and are refused) during backward; the step's CPU work goes on
+    // for a few event-loop turns before the gradients are awaited, as in the training loop.
+    lossOf(ddp.forward(randn([2, 4])), tensor([0, 1], { dtype: 'int32' })).backward();
+    await ddp.flush();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(ddp.synchronizeGradients(new Float32Array(2))).rejects.toBe(failure);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', record);
+  }
+});

@@ -190,9 +190,9 @@ export class DistributedDataParallel {
       // Every rank starts the step's collective at its first launch, before any other
       // collective of the step, so the ring's collective order matches on all ranks.
       this.collective ??= pg.startAllReduce(this.buckets.map((b) => b.buffer.length));
-      this.inFlight.set(bucket, this.collective.reduceBucket(bucket.index, buffer));
+      this.inFlight.set(bucket, handledLater(this.collective.reduceBucket(bucket.index, buffer)));
     } else {
-      this.inFlight.set(bucket, pg.allReduce(buffer));
+      this.inFlight.set(bucket, handledLater(pg.allReduce(buffer)));
     }
   }
 
@@ -217,9 +217,7 @@ export class DistributedDataParallel {
     this.stats.lastOverlapWindowMs = this.inFlight.size > 0 ? started - this.firstLaunchAt : 0;
     try {
       for (const bucket of this.buckets) if (!this.inFlight.has(bucket)) this.launch(bucket);
-      const extraDone = extra ? this.processGroup.allReduce(extra) : Promise.resolve();
-      // Awaited below; handled here too, so that a failed bucket (awaited first) does not leave it unhandled.
-      extraDone.catch(() => undefined);
+      const extraDone = handledLater(extra ? this.processGroup.allReduce(extra) : Promise.resolve());
       // Buckets complete in launch order on every rank, so awaiting in order cannot deadlock.
       for (const bucket of this.buckets) await this.inFlight.get(bucket);
       await extraDone;
@@ -244,4 +242,15 @@ export class DistributedDataParallel {
       this.stats.steps++;
     }
   }
+}
+
+/**
+ * Returns `promise` after marking its rejection handled. A group that already failed
+ * (a ring re-forming after a membership change) refuses a bucket at launch, during
+ * backward; the rejection is awaited only in `synchronizeGradients`, and only the first
+ * one there, so without this Node would end the process on an unhandled rejection.
+ */
+function handledLater(promise: Promise<void>): Promise<void> {
+  promise.catch(() => undefined);
+  return promise;
 }
