@@ -2,7 +2,8 @@
  * Test helpers: N rings in one process, connected over real TCP on 127.0.0.1
  * (ephemeral ports), and deterministic test data.
  */
-import { RingAllReduce, type RingAllReduceOptions } from '../src';
+import { Server, ServerCredentials, type ChannelOptions, type ServerWritableStream } from '@grpc/grpc-js';
+import { RingAllReduce, loadProtocol, type RingAllReduceOptions } from '../src';
 
 /** Starts `worldSize` rings and connects them at membership epoch 1. */
 export async function makeRing(worldSize: number, options: RingAllReduceOptions = {}): Promise<RingAllReduce[]> {
@@ -75,4 +76,72 @@ export async function expectIdenticalAllReduce(members: readonly AllReducer[], l
   for (const d of data.slice(1)) expect(bitEqual(d, data[0] as Float32Array)).toBe(true);
   expect(maxRelError(data[0] as Float32Array, referenceSum(before))).toBeLessThan(1e-6);
   return data;
+}
+
+/** Encodes a `loom.v1.GradientChunk` from its fields (camelCase, as protobufjs names them). */
+export function encodeChunk(value: object): Buffer {
+  const t = loadProtocol().gradientChunk;
+  return Buffer.from(t.encode(t.fromObject(value)).finish());
+}
+
+/**
+ * The first chunk rank 1 of 2 receives in an all-reduce of one 10-element bucket:
+ * reduce-scatter segment 0 = elements [0, 5), chunk 0 carrying 2 of them. The bad-input
+ * tests change one field at a time (and add `membershipEpoch` and `data`).
+ */
+export const FIRST_CHUNK_OF_RANK_1 = { collectiveId: 0, step: 0, bucketId: 0, phase: 1, ringStep: 0, chunkIndex: 0, dtype: 1, bucketLength: 10, offset: 0, length: 2 } as const;
+
+/**
+ * A fake left neighbour: a Peer server whose Ring call streams `frames` (whatever the
+ * current case says) after running `beforeFrames`, and then leaves the stream open.
+ */
+export interface FakeLeftNeighbour {
+  readonly address: string;
+  frames: Buffer[];
+  beforeFrames: () => void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link FakeLeftNeighbour} on an ephemeral port of 127.0.0.1. */
+export async function fakeLeftNeighbour(serverOptions: ChannelOptions = {}): Promise<FakeLeftNeighbour> {
+  const server = new Server(serverOptions);
+  const fake = {
+    address: '',
+    frames: [] as Buffer[],
+    beforeFrames: (): void => undefined,
+    close: (): Promise<void> =>
+      new Promise<void>((resolve) => server.tryShutdown(() => resolve())).then(() => server.forceShutdown()),
+  };
+  server.addService(loadProtocol().peerService, {
+    Ring: (call: ServerWritableStream<Buffer, Buffer>) => {
+      fake.beforeFrames();
+      for (const f of fake.frames) call.write(f);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  fake.address = `127.0.0.1:${port}`;
+  return fake;
+}
+
+/**
+ * Connects `target` as rank 1 of 2 at `membershipEpoch` with `fake` as its left
+ * neighbour, all-reduces 10 elements, and returns the error that failed the collective
+ * (null if none).
+ */
+export async function allReduceFedBy(fake: FakeLeftNeighbour, target: RingAllReduce, membershipEpoch: number): Promise<(Error & { code: string }) | null> {
+  await target.connect({ rank: 1, worldSize: 2, membershipEpoch, left: fake.address });
+  return target.allReduce(new Float32Array(10)).then(
+    () => null,
+    (e: Error & { code: string }) => e,
+  );
+}
+
+/**
+ * Re-forms a 2-rank ring of `rank0` and `rank1` at `membershipEpoch` and expects an
+ * all-reduce of `length` elements to work: the workers survived the bad input.
+ */
+export async function expectReformedRingWorks(rank0: RingAllReduce, rank1: RingAllReduce, membershipEpoch: number, length = 10): Promise<void> {
+  const [address0, address1] = [rank0.address as string, rank1.address as string];
+  await Promise.all([rank0.connect({ rank: 0, worldSize: 2, membershipEpoch, left: address1 }), rank1.connect({ rank: 1, worldSize: 2, membershipEpoch, left: address0 })]);
+  await expectIdenticalAllReduce([rank0, rank1], length, 1);
 }

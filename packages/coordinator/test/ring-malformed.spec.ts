@@ -5,18 +5,18 @@
  * makes the receiver's collective fail with a clear RingError, without crashing it;
  * the worker then re-forms its ring with the real neighbour and completes an all-reduce.
  */
-import { Client, Server, ServerCredentials, credentials, status, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { RingAllReduce, loadProtocol } from '../src';
-import { expectIdenticalAllReduce } from './ring-harness';
+import { FIRST_CHUNK_OF_RANK_1, allReduceFedBy, encodeChunk, expectIdenticalAllReduce, expectReformedRingWorks, fakeLeftNeighbour } from './ring-harness';
 
 const RING_PATH = '/loom.v1.Peer/Ring';
 
-function encode(type: 'ringHello' | 'gradientChunk', value: object): Buffer {
-  const t = loadProtocol()[type];
+function encodeHello(value: object): Buffer {
+  const t = loadProtocol().ringHello;
   return Buffer.from(t.encode(t.fromObject(value)).finish());
 }
 
-const hello = (extra: object = {}): Buffer => encode('ringHello', { protocolVersion: 1, membershipEpoch: 1, receiverRank: 1, worldSize: 2, receiverWorkerId: 'stranger', ...extra });
+const hello = (extra: object = {}): Buffer => encodeHello({ protocolVersion: 1, membershipEpoch: 1, receiverRank: 1, worldSize: 2, receiverWorkerId: 'stranger', ...extra });
 
 /** Calls Ring on `address` with a raw hello; returns the status the call ended with. */
 function callRing(address: string, request: Buffer): Promise<ServiceError | null> {
@@ -53,21 +53,11 @@ test('a bad hello is refused with a status naming the problem; the server keeps 
 });
 
 test('malformed chunks from the left neighbour fail the collective with a clear error, not the worker', async () => {
-  // A fake left neighbour that streams whatever the current case says.
-  let frames: object[] = [];
-  const fake = new Server();
-  fake.addService(loadProtocol().peerService, {
-    Ring: (call: ServerWritableStream<Buffer, Buffer>) => {
-      for (const f of frames) call.write(encode('gradientChunk', f));
-    },
-  });
-  const fakeAddress = await new Promise<string>((resolve, reject) => fake.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(`127.0.0.1:${port}`))));
+  const fake = await fakeLeftNeighbour();
   const rank0 = new RingAllReduce({ workerId: 'w-0' });
   const rank1 = new RingAllReduce({ workerId: 'w-1', collectiveTimeoutMs: 5000 });
-  const [address0, address1] = await Promise.all([rank0.listen(), rank1.listen()]);
-
-  // Rank 1 of 2 first receives reduce-scatter segment 0 = elements [0, 5) of a 10-element bucket.
-  const good = { collectiveId: 0, step: 0, bucketId: 0, phase: 1, ringStep: 0, chunkIndex: 0, dtype: 1, bucketLength: 10, offset: 0, length: 2, data: Buffer.alloc(8) };
+  await Promise.all([rank0.listen(), rank1.listen()]);
+  const good = { ...FIRST_CHUNK_OF_RANK_1, data: Buffer.alloc(8) };
   const cases: [string, object, RegExp, string?][] = [
     ['wrong length', { length: 3 }, /data has 8 bytes but length says 3 float32 elements \(12 bytes\)/],
     ['wrong dtype', { dtype: 2 }, /dtype 2 is not supported, expected CHUNK_DTYPE_FLOAT32/],
@@ -80,16 +70,11 @@ test('malformed chunks from the left neighbour fail the collective with a clear 
   let epoch = 0;
   for (const [name, change, message, code = 'RING_MALFORMED_CHUNK'] of cases) {
     epoch++;
-    frames = [{ ...good, membershipEpoch: epoch, ...change }];
-    await rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: fakeAddress });
-    const error = await rank1.allReduce(new Float32Array(10)).then(() => null, (e: Error & { code: string }) => e);
+    fake.frames = [encodeChunk({ ...good, membershipEpoch: epoch, ...change })];
+    const error = await allReduceFedBy(fake, rank1, epoch);
     expect({ name, code: error?.code, message: error?.message }).toEqual({ name, code, message: expect.stringMatching(message) });
   }
-
   // The worker survived every case: it re-forms the ring with the real neighbour.
-  epoch++;
-  await Promise.all([rank0.connect({ rank: 0, worldSize: 2, membershipEpoch: epoch, left: address1 }), rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: address0 })]);
-  await expectIdenticalAllReduce([rank0, rank1], 10, 1);
-  await Promise.all([rank0.close(), rank1.close(), new Promise<void>((resolve) => fake.tryShutdown(() => resolve()))]);
-  fake.forceShutdown();
+  await expectReformedRingWorks(rank0, rank1, epoch + 1);
+  await Promise.all([rank0.close(), rank1.close(), fake.close()]);
 });

@@ -6,13 +6,12 @@
  * Each ring gets its own temporary root instead of /dev/shm, so the test sees every
  * directory the ring makes.
  */
-import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoordinatorConfigError, RingAllReduce, RingError, loadProtocol, type RingAllReduceOptions } from '../src';
+import { CoordinatorConfigError, RingAllReduce, RingError, type RingAllReduceOptions } from '../src';
 import { pidNamespace } from '../src/ring/shared-memory';
-import { bitEqual, closeAll, expectIdenticalAllReduce, makeRing, maxRelError, referenceSum, seeded } from './ring-harness';
+import { FIRST_CHUNK_OF_RANK_1, allReduceFedBy, bitEqual, closeAll, encodeChunk, expectIdenticalAllReduce, expectReformedRingWorks, fakeLeftNeighbour, makeRing, maxRelError, referenceSum, seeded } from './ring-harness';
 
 /** float32 sums of N values in [-1, 1) stay within a few ulps of the exact sum (as in ring-all-reduce.spec.ts). */
 const SUM_TOLERANCE = 1e-6;
@@ -259,32 +258,15 @@ describe('LOOM_RING_SHARED_MEMORY', () => {
 });
 
 describe('chunks naming shared-memory files that cannot be used', () => {
-  function encodeChunk(value: object): Buffer {
-    const t = loadProtocol().gradientChunk;
-    return Buffer.from(t.encode(t.fromObject(value)).finish());
-  }
-
   test('each fails the collective with RING_MALFORMED_CHUNK, not the worker', async () => {
     const root = tempRoot();
-    // A fake left neighbour that streams whatever the current case says, after `plant`.
-    let frames: Buffer[] = [];
-    let plant: () => void = () => undefined;
-    const fake = new Server();
-    fake.addService(loadProtocol().peerService, {
-      Ring: (call: ServerWritableStream<Buffer, Buffer>) => {
-        plant();
-        frames.forEach((f) => call.write(f));
-      },
-    });
-    const fakeAddress = await new Promise<string>((resolve, reject) => fake.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(`127.0.0.1:${port}`))));
+    const fake = await fakeLeftNeighbour();
     try {
       const rank0 = new RingAllReduce({ workerId: 'w-0', sharedMemoryRoot: root });
       const rank1 = new RingAllReduce({ workerId: 'w-1', sharedMemoryRoot: root, collectiveTimeoutMs: 5000 });
       const plain = new RingAllReduce({ workerId: 'w-plain', sharedMemoryRoot: null, collectiveTimeoutMs: 5000 });
       open.push(rank0, rank1, plain);
-      const [address0, address1] = await Promise.all([rank0.listen(), rank1.listen()]);
-      // Rank 1 of 2 first receives reduce-scatter segment 0 = elements [0, 5) of a 10-element bucket.
-      const good = { collectiveId: 0, step: 0, bucketId: 0, phase: 1, ringStep: 0, chunkIndex: 0, dtype: 1, bucketLength: 10, offset: 0, length: 2 };
+      await Promise.all([rank0.listen(), rank1.listen()]);
       /** rank 1's inbox directory of the current epoch. */
       const inbox = (): string => path.join(root, ringDirectories(root)[0] as string);
       const cases: [string, RingAllReduce, object, RegExp, (() => void)?][] = [
@@ -297,23 +279,20 @@ describe('chunks naming shared-memory files that cannot be used', () => {
       let epoch = 0;
       for (const [name, target, change, message, before] of cases) {
         epoch++;
-        frames = [encodeChunk({ ...good, membershipEpoch: epoch, ...change })];
-        plant = before ?? (() => undefined);
-        await target.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: fakeAddress });
-        const error = await target.allReduce(new Float32Array(10)).then(() => null, (e: Error & { code: string }) => e);
+        fake.frames = [encodeChunk({ ...FIRST_CHUNK_OF_RANK_1, membershipEpoch: epoch, ...change })];
+        // The file is planted once the target's inbox of this epoch exists (its hello offered it).
+        fake.beforeFrames = before ?? (() => undefined);
+        const error = await allReduceFedBy(fake, target, epoch);
         expect({ name, code: error?.code, message: error?.message }).toEqual({ name, code: 'RING_MALFORMED_CHUNK', message: expect.stringMatching(message) });
       }
       // The worker survived every case: it re-forms with its real neighbour and uses files again.
-      epoch++;
-      await Promise.all([rank0.connect({ rank: 0, worldSize: 2, membershipEpoch: epoch, left: address1 }), rank1.connect({ rank: 1, worldSize: 2, membershipEpoch: epoch, left: address0 })]);
-      await expectIdenticalAllReduce([rank0, rank1], LENGTH, 1);
+      await expectReformedRingWorks(rank0, rank1, epoch + 1, LENGTH);
       expect(rank0.bytesSentSharedMemory).toBeGreaterThan(0);
       expect(rank1.bytesSentSharedMemory).toBeGreaterThan(0);
       await closeAll([rank0, rank1, plain]);
       expect(ringDirectories(root)).toEqual([]);
     } finally {
-      await new Promise<void>((resolve) => fake.tryShutdown(() => resolve()));
-      fake.forceShutdown();
+      await fake.close();
     }
   }, 30_000);
 });
