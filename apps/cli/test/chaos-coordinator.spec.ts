@@ -63,6 +63,40 @@ test('fault 4: the coordinator killed and restarted with --resume: workers train
   process.stderr.write(`fault 4: coordinator down ${resumed.at - killedAt} ms (step ${during.step} committed meanwhile); group re-formed ${formed.at - resumed.at} ms after the restart\n`);
 }, 60_000);
 
+test('fault 4, with a new worker: it forms the restarted group with the re-joining workers and takes their state, not the older checkpoint', async () => {
+  const dir = tmpDir();
+  const log = path.join(dir, 'samples.jsonl');
+  const runDir = path.join(dir, 'run');
+  const p = port();
+  const coordinatorArgs = ['coordinator', CHAOS_JOB, '--port', String(p), '--run-dir', runDir, '--epochs', String(EPOCHS), '--checkpoint-every', '3'];
+  const first = startLoom([...coordinatorArgs, '--min-workers', '2']);
+  await first.line(/listening on/);
+  const workers = [worker(p, runDir, log), worker(p, runDir, log)];
+  await waitForCommit(log, (c) => c.step === 4);
+  first.child.kill('SIGKILL');
+  await first.exit;
+  // Training goes on over the ring, past the last checkpoint the new coordinator offers.
+  await waitForCommit(log, (c) => c.step >= 6, 20_000);
+  const second = startLoom([...coordinatorArgs, '--min-workers', '3', '--max-workers', '3', '--resume'], undefined, { LOOM_LOG: 'info' });
+  await second.line(/resuming: latest valid checkpoint/);
+  const fresh = worker(p, runDir, log);
+  workers.push(fresh);
+  await second.line(/group formed: 3 workers \(membership epoch 2\)/);
+  const codes = await Promise.all(workers.map((w) => w.exit));
+  expect({ codes, stderr: codes.some((c) => c !== 0) ? [...workers.map((w) => w.stderr()), second.stderr()] : [] }).toEqual({ codes: [0, 0, 0], stderr: [] });
+  expect(await second.exit).toBe(0);
+  // It did not start from the checkpoint: it received the replicas' newer state.
+  expect(fresh.stderr()).not.toMatch(/resuming from the coordinator's checkpoint/);
+  const lines = readSampleLog(log);
+  const { memberships, orphaned } = checkExactlyOnce(lines, EPOCHS);
+  expect(orphaned).toBe(0);
+  expect(memberships[memberships.length - 1]).toBe(2);
+  const freshCommits = lines.filter((l) => l.kind === 'commit' && l.pid === fresh.child.pid);
+  expect(freshCommits.length).toBeGreaterThan(0);
+  expect(new Set(digests(log)).size).toBe(1);
+  expect(digests(log)).toHaveLength(3);
+}, 60_000);
+
 test('fault 3: a worker joining a running job is admitted at a step boundary, gets the state and a share of the batches', async () => {
   const dir = tmpDir();
   const log = path.join(dir, 'samples.jsonl');

@@ -53,6 +53,27 @@ describe('rendezvous', () => {
     await expect(join(c, 'late')).rejects.toMatchObject({ code: 'WORKER_ID_TAKEN' });
   });
 
+  test('a restarted coordinator: a new worker forming a group with re-joining ones takes their state (joinedRunning), they keep theirs', async () => {
+    const { address } = await startCoordinator({ minWorkers: 3, maxWorkers: 3 });
+    const c = client(address);
+    const [a, b, fresh] = await Promise.all([join(c, 'a', { rejoinEpoch: 4 }), join(c, 'b', { rejoinEpoch: 3 }), join(c, 'fresh')]);
+    expect([a, b, fresh].map((r) => [r.membershipEpoch, r.joinedRunning])).toEqual([
+      [5, false],
+      [5, false],
+      [5, true],
+    ]);
+  });
+
+  test('a group of new workers only, or of re-joining ones only, starts from its own state', async () => {
+    for (const rejoinEpoch of [undefined, 2]) {
+      const { address } = await startCoordinator({ minWorkers: 2, maxWorkers: 2 });
+      const c = client(address);
+      const extra = rejoinEpoch ? { rejoinEpoch } : {};
+      const joined = await Promise.all([join(c, 'a', extra), join(c, 'b', extra)]);
+      expect(joined.map((r) => r.joinedRunning)).toEqual([false, false]);
+    }
+  });
+
   test('minWorkers not reached: DEADLINE_EXCEEDED with a clear message, not a hang', async () => {
     const { address, server } = await startCoordinator({ minWorkers: 2, rendezvousTimeoutMs: 200 });
     const c = client(address);

@@ -38,9 +38,21 @@ export interface RendezvousOptions {
   jobSignature?: string;
 }
 
+/** What a waiting `Join` gets once the group forms. */
+export interface RendezvousSeat {
+  membership: Membership;
+  member: MemberRecord;
+  /**
+   * True for a worker without state (not re-joining) in a group that also holds workers
+   * re-joining a restarted coordinator with their in-memory replicas: it must take their
+   * state, as a worker admitted into a running group does, not start from a checkpoint.
+   */
+  joinsRunningReplicas: boolean;
+}
+
 interface Waiter {
   request: JoinRequest;
-  resolve: (m: { membership: Membership; member: MemberRecord }) => void;
+  resolve: (seat: RendezvousSeat) => void;
   reject: (e: RendezvousError) => void;
 }
 
@@ -101,10 +113,10 @@ export class Rendezvous {
   /**
    * Validates `request` (throws `RendezvousError` at once) and waits for the group.
    */
-  join(request: JoinRequest): Promise<{ membership: Membership; member: MemberRecord }> {
+  join(request: JoinRequest): Promise<RendezvousSeat> {
     this.validate(request);
     if (request.jobSignature) this.jobSignature ??= request.jobSignature;
-    const promise = new Promise<{ membership: Membership; member: MemberRecord }>((resolve, reject) => {
+    const promise = new Promise<RendezvousSeat>((resolve, reject) => {
       this.waiting.set(request.workerId, { request, resolve, reject });
     });
     trace(() => `worker ${request.workerId} joined (${this.waiting.size}/${this.minWorkers}..${this.maxWorkers})`);
@@ -181,13 +193,15 @@ export class Rendezvous {
       return { rank, workerId: r.workerId, peerAddress: r.peerAddress, hostname: r.hostname, leaseId: randomBytes(LEASE_ID_BYTES).toString('hex') };
     });
     // Workers re-joining a restarted coordinator keep rings at their epochs: go above them.
+    const rejoining = (w: Waiter): boolean => (w.request.rejoinEpoch ?? 0) > 0;
     const epoch = 1 + Math.max(0, ...waiters.map((w) => w.request.rejoinEpoch ?? 0));
+    const holdsReplicas = waiters.some(rejoining);
     const membership: Membership = { epoch, members, jobSignature: this.jobSignature ?? '' };
     this.formedMembership = membership;
     this.waiting.clear();
     trace(`group formed: ${members.length} workers (${members.map((m) => `${m.rank}=${m.workerId}`).join(', ')})`, 'info');
     for (const fn of this.formedListeners) fn(membership);
-    slots.forEach((w, rank) => (w as Waiter).resolve({ membership, member: members[rank] as MemberRecord }));
+    slots.forEach((w, rank) => (w as Waiter).resolve({ membership, member: members[rank] as MemberRecord, joinsRunningReplicas: holdsReplicas && !rejoining(w as Waiter) }));
   }
 
   private expire(): void {

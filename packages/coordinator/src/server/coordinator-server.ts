@@ -156,8 +156,10 @@ export class CoordinatorServer extends EventEmitter {
     const onCancel = (): void => this.rendezvous.cancel(request.workerId);
     call.on('cancelled', onCancel);
     try {
-      const { membership, member } = await pending;
-      return this.joinResponse(membership, member);
+      const { membership, member, joinsRunningReplicas } = await pending;
+      // A new worker in a group of workers re-joining a restarted coordinator takes their
+      // (newer) in-memory state, as one admitted into a running group, not the checkpoint.
+      return { ...this.joinResponse(membership, member), joinedRunning: joinsRunningReplicas };
     } finally {
       call.off('cancelled', onCancel);
     }
