@@ -3,6 +3,7 @@
  * rank taken, version and signature mismatch), heartbeat expiry, control events,
  * metrics, the auth hook, and workers joining a ring through it.
  */
+import * as net from 'node:net';
 import { Client, Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { CoordinatorClient, CoordinatorServer, ERROR_CODE_METADATA_KEY, PROTOCOL_VERSION, RingAllReduce, bearerTokenAuth, bearerTokenMetadata, encodeMessageForTest, joinGroup, type ControlEvent, type CoordinatorServerOptions, type MembershipChange, type MetricsEvent } from './coordinator-harness';
 import { bitEqual, maxRelError, referenceSum, seeded } from './ring-harness';
@@ -79,6 +80,21 @@ describe('rendezvous', () => {
     const c = client(address);
     await expect(join(c, 'alone')).rejects.toMatchObject({ code: 'RENDEZVOUS_TIMEOUT', grpcStatus: status.DEADLINE_EXCEEDED, message: expect.stringMatching(/rendezvous timed out after 200 ms: 1 of minWorkers=2 workers joined\nhelp: /) });
     await expect(server.ready()).rejects.toMatchObject({ code: 'RENDEZVOUS_TIMEOUT' });
+  });
+
+  test('no coordinator at the address: the deadline error says it never connected and what to check', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const c = client(`127.0.0.1:${free}`);
+    await expect(c.join({ workerId: 'w', jobSignature: 'sig', peerAddress: '127.0.0.1:9', timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'RPC_FAILED',
+      grpcStatus: status.DEADLINE_EXCEEDED,
+      message: expect.stringMatching(/^Coordinator\.Join: DEADLINE_EXCEEDED: .*; it never connected to the coordinator at 127\.0\.0\.1:\d+: .*(ECONNREFUSED|Failed to connect).*\nhelp: check that the coordinator runs and listens at this address/),
+    });
   });
 
   test('a rank already taken: ALREADY_EXISTS; the first worker keeps its place', async () => {

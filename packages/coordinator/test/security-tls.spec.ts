@@ -65,21 +65,39 @@ maybe('mutual TLS', () => {
       await honest.listen();
       await expect(honest.connect({ rank: 1, worldSize: 2, membershipEpoch: 1, left })).rejects.toMatchObject({
         code: 'RING_PEER_LOST',
-        message: expect.stringMatching(/left neighbour at 127\.0\.0\.1:\d+ not reachable within 2000 ms/),
+        message: expect.stringMatching(/left neighbour at 127\.0\.0\.1:\d+ not reachable within 2000 ms: .*Hostname\/IP does not match certificate's altnames.*\nhelp: the TLS handshake with the left neighbour failed/),
       });
     } finally {
       await Promise.all([impostor.close(), honest.close()]);
     }
   }, 30_000);
 
-  // Join waits for the channel (waitForReady), so the failed handshake shows as the deadline.
-  test('a worker refuses a coordinator whose certificate another CA signed', async () => {
+  // Join waits for the channel (waitForReady), so the failed handshake ends at the
+  // deadline; the error then says why the channel never connected and what to check.
+  test('a worker refuses a coordinator whose certificate another CA signed, and says why', async () => {
     const fake: TlsMaterial = stranger.material('fake-coordinator');
     const server = new CoordinatorServer({ minWorkers: 1, lastCallMs: 0, credentials: tlsServerCredentials(fake) });
     const address = await server.start();
     try {
-      await expect(joinGroup({ coordinator: address, jobSignature: 'sig', joinTimeoutMs: 2000, ...workerSecurity({ tls: job.material('careful') }) })).rejects.toMatchObject({ code: 'RPC_FAILED', grpcStatus: status.DEADLINE_EXCEEDED });
+      await expect(joinGroup({ coordinator: address, jobSignature: 'sig', joinTimeoutMs: 2000, ...workerSecurity({ tls: job.material('careful') }) })).rejects.toMatchObject({
+        code: 'RPC_FAILED',
+        grpcStatus: status.DEADLINE_EXCEEDED,
+        message: expect.stringMatching(/DEADLINE_EXCEEDED.*; it never connected to the coordinator at 127\.0\.0\.1:\d+: .*self-signed certificate in certificate chain.*\nhelp: the TLS handshake with the coordinator failed: give every process the job's CA \(--tls-ca\)/),
+      });
       expect(server.membership).toBeNull();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  test('a TLS worker and a coordinator without TLS: the error names the handshake, not only the deadline', async () => {
+    const server = new CoordinatorServer({ minWorkers: 1, lastCallMs: 0 });
+    const address = await server.start();
+    try {
+      await expect(joinGroup({ coordinator: address, jobSignature: 'sig', joinTimeoutMs: 2000, ...workerSecurity({ tls: job.material('careful') }) })).rejects.toMatchObject({
+        grpcStatus: status.DEADLINE_EXCEEDED,
+        message: expect.stringMatching(/it never connected to the coordinator at 127\.0\.0\.1:\d+: [\s\S]*wrong version number[\s\S]*\nhelp: the TLS handshake with the coordinator failed: .*a coordinator without TLS needs workers without TLS/),
+      });
     } finally {
       await server.close();
     }

@@ -4,8 +4,9 @@
  * (`RendezvousError` with the same `code`), see `protocol/rpc-status.ts`.
  */
 import { EventEmitter, once } from 'node:events';
-import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, status as GrpcStatus, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { CoordinatorConfigError, CoordinatorError } from '../errors';
+import { deadlineWithReason, whyNotConnected } from './connection-probe';
 import { CHECKPOINT_CHUNK_BYTES, CheckpointAssembly, checkpointChunks } from '../protocol/checkpoint-transfer';
 import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, LoadCheckpointRequest, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
@@ -99,7 +100,13 @@ export class CoordinatorClient {
         request,
         this.metadata(waitForReady),
         { deadline: Date.now() + timeoutMs },
-        (error: ServiceError | null, response?: Res) => (error ? reject(fromServiceError(error, `Coordinator.${name}`)) : resolve(response as Res)),
+        (error: ServiceError | null, response?: Res) => {
+          if (!error) return resolve(response as Res);
+          const typed = fromServiceError(error, `Coordinator.${name}`);
+          if (!waitForReady || error.code !== GrpcStatus.DEADLINE_EXCEEDED) return reject(typed);
+          // The channel may never have connected (a failed TLS handshake): say why.
+          void whyNotConnected(this.client).then((reason) => reject(reason ? deadlineWithReason(typed, this.address, reason) : typed));
+        },
       );
     });
   }

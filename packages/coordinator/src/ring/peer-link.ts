@@ -5,6 +5,7 @@
  * allows only on the client side: that is why data flows from server to client.
  */
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ClientOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { connectionHelp, whyNotConnected } from '../client/connection-probe';
 import { RingError, asError } from '../errors';
 import { fromServiceError } from '../protocol/rpc-status';
 import { loadProtocol } from '../protocol/load-protocol';
@@ -83,8 +84,12 @@ export class PeerLink {
   waitForReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.waitForReady(Date.now() + timeoutMs, (error) => {
-        if (!error) resolve();
-        else reject(new RingError('RING_PEER_LOST', `Peer.Ring: left neighbour at ${this.address} not reachable within ${timeoutMs} ms: ${error.message}`, 'check that every worker started its Peer server and that the address is reachable'));
+        if (!error) return resolve();
+        const unreachable = `Peer.Ring: left neighbour at ${this.address} not reachable within ${timeoutMs} ms: ${error.message}`;
+        // Say why the channel never connected (a refused port, a failed TLS handshake).
+        void whyNotConnected(this.client).then((reason) =>
+          reject(reason ? new RingError('RING_PEER_LOST', `${unreachable}; ${reason}`, connectionHelp(reason, 'the left neighbour')) : new RingError('RING_PEER_LOST', unreachable, 'check that every worker started its Peer server and that the address is reachable')),
+        );
       });
     });
   }

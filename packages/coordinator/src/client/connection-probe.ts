@@ -1,0 +1,56 @@
+/**
+ * Why a channel never connected. A call that waits for the channel (`waitForReady`,
+ * as `Join` does while the coordinator starts, and the ring while its left neighbour
+ * does) ends with DEADLINE_EXCEEDED and no reason when the server is reachable but
+ * every TLS handshake fails, or nothing listens. grpc-js keeps the last connection
+ * error only for calls that fail fast, so one probe without waitForReady, to a method
+ * no Loom server implements, fetches it.
+ */
+import { status as GrpcStatus, connectivityState, type Client, type ServiceError } from '@grpc/grpc-js';
+import { CoordinatorError } from '../errors';
+
+/** An unregistered method: a server that is reachable answers UNIMPLEMENTED, harmlessly. */
+const PROBE_PATH = '/loom.v1.ConnectionProbe/Probe';
+const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * The reason `client`'s channel is not connected (grpc-js's "No connection
+ * established. Last error: ..."), or null when it is, or the probe got through.
+ */
+export function whyNotConnected(client: Client): Promise<string | null> {
+  if (client.getChannel().getConnectivityState(false) === connectivityState.READY) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      PROBE_PATH,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+      { deadline: Date.now() + PROBE_TIMEOUT_MS },
+      (error: ServiceError | null) => resolve(error?.code === GrpcStatus.UNAVAILABLE ? withoutEmptyNote(error.details) : null),
+    );
+  });
+}
+
+/** grpc-js ends the text with ". Resolution note: " even when there is no note. */
+function withoutEmptyNote(details: string): string {
+  return details.replace(/\.?\s*Resolution note:\s*$/, '').trim();
+}
+
+/**
+ * What to check, judging by the connection error's text; `peer` names the server
+ * ("the coordinator", "the left neighbour").
+ */
+export function connectionHelp(reason: string, peer: string): string {
+  if (/certificate|ssl|tls|handshake|wrong version number|alert/i.test(reason)) {
+    return `the TLS handshake with ${peer} failed: give every process the job's CA (--tls-ca) and a certificate it signed for the name or address that is dialled (--tls-cert/--tls-key); a coordinator without TLS needs workers without TLS, and the reverse`;
+  }
+  return `check that ${peer} runs and listens at this address, and that the port is reachable from this machine`;
+}
+
+/**
+ * `deadline` (a DEADLINE_EXCEEDED of a call to `address`) with the reason the
+ * channel never connected and what to check; kept as DEADLINE_EXCEEDED.
+ */
+export function deadlineWithReason(deadline: CoordinatorError, address: string, reason: string): CoordinatorError {
+  return new CoordinatorError('RPC_FAILED', `${deadline.message}; it never connected to the coordinator at ${address}: ${reason}`, connectionHelp(reason, 'the coordinator'), deadline.grpcStatus);
+}
