@@ -3,7 +3,8 @@
  * a float64 reference, bit-identical replicas, weighted mode, bucketing, the bytes
  * each rank sends, broadcast, barrier, and the errors of mismatched collectives.
  */
-import { RingAllReduce } from '../src';
+import * as net from 'node:net';
+import { ElasticError, RingAllReduce } from '../src';
 import { bitEqual, closeAll, makeRing, maxRelError, referenceSum, seeded, expectIdenticalAllReduce } from './ring-harness';
 
 /** float32 sums of N values in [-1, 1) stay within a few ulps of the exact sum. */
@@ -190,6 +191,25 @@ describe('ring errors', () => {
     expect(await stale).toMatchObject({ code: expect.stringMatching(/^RING_(CLOSED|BAD_HELLO)$/), message: expect.stringMatching(/epoch 2/) });
     await expectIdenticalAllReduce([a!, b!], 33, 1);
     await closeAll([a!, b!]);
+  });
+
+  test('failing the ring while it connects to a dead left neighbour ends the connect at once, not at the connect timeout', async () => {
+    // A second death during a recovery: the neighbour this rank connects to at the new
+    // epoch is gone, and a newer membership fails the ring. connect() must give way to
+    // it (RING_CLOSED, which the recovery answers by taking the newer membership).
+    const dead = await new Promise<string>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(`127.0.0.1:${port}`));
+      });
+    });
+    const ring = new RingAllReduce({ workerId: 'survivor', connectTimeoutMs: 10 * 60_000 });
+    await ring.listen();
+    const connecting = ring.connect({ rank: 1, worldSize: 2, membershipEpoch: 2, left: dead }).then(() => null, (e: Error & { code: string }) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ring.fail(new ElasticError('MEMBERSHIP_CHANGED', 'membership changed to epoch 3'));
+    expect(await connecting).toMatchObject({ code: 'RING_CLOSED', message: expect.stringMatching(/stopped connecting to the left neighbour at 127\.0\.0\.1:\d+: the ring was stopped or re-formed/) });
+    await ring.close();
   });
 
   test('options are checked', () => {

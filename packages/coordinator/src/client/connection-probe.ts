@@ -18,16 +18,21 @@ const PROBE_TIMEOUT_MS = 2_000;
  * established. Last error: ..."), or null when it is, or the probe got through.
  */
 export function whyNotConnected(client: Client): Promise<string | null> {
-  if (client.getChannel().getConnectivityState(false) === connectivityState.READY) return Promise.resolve(null);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      PROBE_PATH,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.alloc(0),
-      { deadline: Date.now() + PROBE_TIMEOUT_MS },
-      (error: ServiceError | null) => resolve(error?.code === GrpcStatus.UNAVAILABLE ? withoutEmptyNote(error.details) : null),
-    );
+    try {
+      if (client.getChannel().getConnectivityState(false) === connectivityState.READY) return resolve(null);
+      client.makeUnaryRequest(
+        PROBE_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        { deadline: Date.now() + PROBE_TIMEOUT_MS },
+        (error: ServiceError | null) => resolve(error?.code === GrpcStatus.UNAVAILABLE ? withoutEmptyNote(error.details) : null),
+      );
+    } catch {
+      // A closed channel refuses new calls: there is nothing more to learn.
+      resolve(null);
+    }
   });
 }
 

@@ -48,6 +48,9 @@ export interface PeerLinkOptions {
   onClosed: (error: RingError | null) => void;
 }
 
+/** Longest single wait for the channel to connect (see `waitForReady`). */
+const READY_WAIT_SLICE_MS = 1_000;
+
 /**
  * The stream from the left neighbour's `Peer` server.
  *
@@ -72,6 +75,8 @@ export class PeerLink {
   private handling = false;
   /** How the stream ended while messages were still queued: closed once they are handled. */
   private endedWith: RingError | null | undefined = undefined;
+  /** Fails a pending `waitForReady` (set while one is pending). */
+  private stopWaiting: (() => void) | null = null;
 
   constructor(
     readonly address: string,
@@ -80,17 +85,32 @@ export class PeerLink {
     this.client = new Client(address, options.credentials ?? grpcCredentials.createInsecure(), { 'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES, ...options.channelOptions });
   }
 
-  /** Resolves once the channel is connected, or fails after `timeoutMs`. */
+  /**
+   * Resolves once the channel is connected; fails after `timeoutMs`, or at once when the
+   * link is cancelled meanwhile (a newer membership: the neighbour may be dead, and the
+   * ring must move on rather than wait for the deadline).
+   */
   waitForReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     return new Promise((resolve, reject) => {
-      this.client.waitForReady(Date.now() + timeoutMs, (error) => {
-        if (!error) return resolve();
-        const unreachable = `Peer.Ring: left neighbour at ${this.address} not reachable within ${timeoutMs} ms: ${error.message}`;
-        // Say why the channel never connected (a refused port, a failed TLS handshake).
-        void whyNotConnected(this.client).then((reason) =>
-          reject(reason ? new RingError('RING_PEER_LOST', `${unreachable}; ${reason}`, connectionHelp(reason, 'the left neighbour')) : new RingError('RING_PEER_LOST', unreachable, 'check that every worker started its Peer server and that the address is reachable')),
-        );
-      });
+      if (this.closed) return reject(this.abandoned());
+      this.stopWaiting = () => reject(this.abandoned());
+      const attempt = (): void => {
+        // In slices: a channel closed during grpc-js's waitForReady keeps that wait's
+        // timer, which would hold the process open until the whole deadline.
+        this.client.waitForReady(Math.min(deadline, Date.now() + READY_WAIT_SLICE_MS), (error) => {
+          if (this.closed) return reject(this.abandoned());
+          if (error && Date.now() < deadline) return attempt();
+          this.stopWaiting = null;
+          if (!error) return resolve();
+          const unreachable = `Peer.Ring: left neighbour at ${this.address} not reachable within ${timeoutMs} ms: ${error.message}`;
+          // Say why the channel never connected (a refused port, a failed TLS handshake).
+          void whyNotConnected(this.client).then((reason) =>
+            reject(reason ? new RingError('RING_PEER_LOST', `${unreachable}; ${reason}`, connectionHelp(reason, 'the left neighbour')) : new RingError('RING_PEER_LOST', unreachable, 'check that every worker started its Peer server and that the address is reachable')),
+          );
+        });
+      };
+      attempt();
     });
   }
 
@@ -158,10 +178,16 @@ export class PeerLink {
     this.markEnded();
   }
 
+  private abandoned(): RingError {
+    return new RingError('RING_CLOSED', `Peer.Ring: stopped connecting to the left neighbour at ${this.address}: the ring was stopped or re-formed`);
+  }
+
   /** Stops receiving (this rank is done or the ring is re-formed); `onClosed` is not called. */
   cancel(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopWaiting?.();
+    this.stopWaiting = null;
     this.queue.length = 0;
     this.call?.cancel();
     this.client.close();
