@@ -229,3 +229,22 @@ test('three workers join through the coordinator and all-reduce over the ring', 
     await Promise.all(groups.map((g) => g.close()));
   }
 });
+
+test('workers that leave when done report no lost Control stream; the coordinator records departures', async () => {
+  const { address, server } = await startCoordinator({ minWorkers: 2, heartbeatIntervalMs: 100 });
+  const changes: MembershipChange[] = [];
+  server.on('membership-changed', (c: MembershipChange) => changes.push(c));
+  const groups = await Promise.all([0, 1].map((i) => joinGroup({ coordinator: address, jobSignature: 'sig', workerId: `leaver-${i}` })));
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (written.push(String(chunk)), (write as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stderr.write;
+  try {
+    // Together, as workers finishing a job do (each one's ring drains to the other).
+    await Promise.all(groups.map((g) => g.close()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    process.stderr.write = write;
+  }
+  expect(written.filter((l) => /control stream lost|control stream broke/.test(l))).toEqual([]);
+  expect(changes.map((c) => c.reason)).toEqual([expect.stringMatching(/leaver-0 left: finished/), expect.stringMatching(/leaver-1 left: finished/)]);
+});

@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { ready } from '@loom/tensor';
 import { CoordinatorServer, TOKEN_ENV, bearerTokenAuth, generateToken, type ElasticError, type MembershipChange, type StepMetrics } from '@loom/coordinator';
 import { parseArgs, UsageError, type FlagSpec } from '../args/flags';
 import type { Command } from './command';
@@ -76,6 +77,10 @@ export const launchCommand: Command = {
     const rendezvous = args.flags['rendezvous-timeout'] as number | undefined;
     // A fresh token per launch: other users of this machine can reach 127.0.0.1 too.
     const token = generateToken();
+    // The coordinator decodes the checkpoints rank 0 uploads, which starts the backend:
+    // start it now, so that its one-line report heads the output instead of landing
+    // amid the first epoch's lines.
+    await ready();
     const coordinator = new CoordinatorServer({
       minWorkers,
       maxWorkers: n,

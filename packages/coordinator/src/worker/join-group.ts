@@ -257,6 +257,7 @@ export class WorkerGroup {
     this.closed = true;
     this.session.stopHeartbeats();
     if ((options.leave ?? true) && this.session.watch.terminal === null && !this.reconnecting) {
+      this.session.watch.leaving();
       await this.client.leave({ workerId: this.workerId, leaseId: this.joined.leaseId }, options.reason ?? 'finished').catch((e: Error) => trace(`leave failed: ${e.message}`));
     }
     this.session.watch.stop();

@@ -36,6 +36,7 @@ export class MembershipWatch {
   private readonly waiters = new Set<() => void>();
   private readonly stream: ReturnType<CoordinatorClient['control']>;
   private stopped = false;
+  private leavingOnPurpose = false;
 
   constructor(
     private readonly client: CoordinatorClient,
@@ -102,6 +103,15 @@ export class MembershipWatch {
     }
   }
 
+  /**
+   * This worker is leaving: the coordinator ends its Control stream in answer to
+   * `Leave`, which is then no loss to report or probe with a heartbeat. The stream stays
+   * open until then, so that the coordinator records a departure, not a broken stream.
+   */
+  leaving(): void {
+    this.leavingOnPurpose = true;
+  }
+
   /** Stops following the stream (the worker is leaving). */
   stop(): void {
     this.stopped = true;
@@ -129,7 +139,7 @@ export class MembershipWatch {
    * a heartbeat tells them apart (NOT_A_MEMBER only for the former).
    */
   private onStreamLost(why: string): void {
-    if (this.stopped || this.terminalError) return;
+    if (this.stopped || this.terminalError || this.leavingOnPurpose) return;
     trace(`control stream lost: ${why}`, 'info');
     this.client.heartbeat(this.lease, { membershipEpoch: this.latestKnown.epoch, step: 0 }).then(
       () => undefined,
