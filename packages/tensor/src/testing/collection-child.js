@@ -2,20 +2,11 @@
 // moved to the backend outside every scope, collects garbage until its backend value is
 // released (or ~3 s pass), and prints what happened as JSON. A process of its own, so
 // that nothing else (other test files, the test runner) holds or delays anything.
-// Loom's TypeScript sources are transpiled on load by @swc/core, as the jest preset does.
+// Loom's TypeScript sources are transpiled on load (testing/swc-register.js), as jest does.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const { transformSync } = require('@swc/core');
 
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  });
-  module._compile(code, filename);
-};
+require('./swc-register');
 
 const loom = require(path.join(__dirname, '../index.ts'));
 
@@ -36,7 +27,7 @@ async function main() {
   const registered = loom.memoryStats().tfjsTensors - before;
   // Finalizers run when V8 gets to them, after a collection, in a later task.
   let rounds = 0;
-  for (; rounds < 100 && !backing.isDisposed; rounds++) {
+  for (; rounds < 200 && !backing.isDisposed; rounds++) {
     await nextJob();
     global.gc();
     await nextJob();

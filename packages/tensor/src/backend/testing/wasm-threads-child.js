@@ -1,21 +1,12 @@
 // Child process of wasm-threads.spec.ts: starts Loom's wasm backend with the parent's
 // LOOM_WASM_THREADS, runs the kernels XNNPACK spreads over threads (matmul, conv2d) and
 // a reduction, prints the results as JSON and returns without closing anything: the
-// process has to exit by itself. Loom's TypeScript sources are transpiled on load by
-// @swc/core (types stripped), as the jest preset does.
+// process has to exit by itself. Loom's TypeScript sources are transpiled on load
+// (testing/swc-register.js), as the jest preset does.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const { transformSync } = require('@swc/core');
 
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  });
-  module._compile(code, filename);
-};
+require('../../testing/swc-register');
 
 const loom = require(path.join(__dirname, '../../index.ts'));
 
