@@ -77,6 +77,8 @@ export class PeerLink {
   private endedWith: RingError | null | undefined = undefined;
   /** Fails a pending `waitForReady` (set while one is pending). */
   private stopWaiting: (() => void) | null = null;
+  /** The error the stream ended with, once it did. */
+  private closedWith: RingError | null = null;
 
   constructor(
     readonly address: string,
@@ -93,13 +95,13 @@ export class PeerLink {
   waitForReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve, reject) => {
-      if (this.closed) return reject(this.abandoned());
-      this.stopWaiting = () => reject(this.abandoned());
+      if (this.closed) return reject(this.whyClosed());
+      this.stopWaiting = () => reject(this.whyClosed());
       const attempt = (): void => {
         // In slices: a channel closed during grpc-js's waitForReady keeps that wait's
         // timer, which would hold the process open until the whole deadline.
         this.client.waitForReady(Math.min(deadline, Date.now() + READY_WAIT_SLICE_MS), (error) => {
-          if (this.closed) return reject(this.abandoned());
+          if (this.closed) return reject(this.whyClosed());
           if (error && Date.now() < deadline) return attempt();
           this.stopWaiting = null;
           if (!error) return resolve();
@@ -170,6 +172,9 @@ export class PeerLink {
   private close(error: RingError | null): void {
     if (this.closed) return;
     this.closed = true;
+    this.closedWith = error;
+    this.stopWaiting?.();
+    this.stopWaiting = null;
     this.queue.length = 0;
     if (error) this.call?.cancel();
     trace(() => `stream from ${this.address} closed after ${this.bytesReceived} bytes${error ? `: ${error.message}` : ''}`);
@@ -178,8 +183,9 @@ export class PeerLink {
     this.markEnded();
   }
 
-  private abandoned(): RingError {
-    return new RingError('RING_CLOSED', `Peer.Ring: stopped connecting to the left neighbour at ${this.address}: the ring was stopped or re-formed`);
+  /** Why a pending `waitForReady` ends early: the stream's error, or this rank gave up on it. */
+  private whyClosed(): RingError {
+    return this.closedWith ?? new RingError('RING_CLOSED', `Peer.Ring: stopped connecting to the left neighbour at ${this.address}: the ring was stopped or re-formed`);
   }
 
   /** Stops receiving (this rank is done or the ring is re-formed); `onClosed` is not called. */
