@@ -82,7 +82,7 @@ describe('rendezvous', () => {
     await expect(server.ready()).rejects.toMatchObject({ code: 'RENDEZVOUS_TIMEOUT' });
   });
 
-  test('no coordinator at the address: the deadline error says it never connected and what to check', async () => {
+  test('no coordinator at the address: the worker says it is waiting, and the deadline error says it never connected and what to check', async () => {
     const free = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
         const { port } = probe.address() as net.AddressInfo;
@@ -90,11 +90,20 @@ describe('rendezvous', () => {
       });
     });
     const c = client(`127.0.0.1:${free}`);
-    await expect(c.join({ workerId: 'w', jobSignature: 'sig', peerAddress: '127.0.0.1:9', timeoutMs: 1000 })).rejects.toMatchObject({
-      code: 'RPC_FAILED',
-      grpcStatus: status.DEADLINE_EXCEEDED,
-      message: expect.stringMatching(/^Coordinator\.Join: DEADLINE_EXCEEDED: .*; it never connected to the coordinator at 127\.0\.0\.1:\d+: .*(ECONNREFUSED|Failed to connect).*\nhelp: check that the coordinator runs and listens at this address/),
-    });
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (written.push(String(chunk)), (write as (...a: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stderr.write;
+    try {
+      await expect(c.join({ workerId: 'w', jobSignature: 'sig', peerAddress: '127.0.0.1:9', timeoutMs: 2500 })).rejects.toMatchObject({
+        code: 'RPC_FAILED',
+        grpcStatus: status.DEADLINE_EXCEEDED,
+        message: expect.stringMatching(/^Coordinator\.Join: DEADLINE_EXCEEDED: .*; it never connected to the coordinator at 127\.0\.0\.1:\d+: .*(ECONNREFUSED|Failed to connect).*\nhelp: check that the coordinator runs and listens at this address/),
+      });
+    } finally {
+      process.stderr.write = write;
+    }
+    // Said once while waiting (the coordinator may start later), not once per check.
+    expect(written.filter((l) => l.includes('waiting for the coordinator at'))).toEqual([expect.stringMatching(/^\[loom:coordinator:client\] waiting for the coordinator at 127\.0\.0\.1:\d+: .*(ECONNREFUSED|Failed to connect)/)]);
   });
 
   test('a rank already taken: ALREADY_EXISTS; the first worker keeps its place', async () => {

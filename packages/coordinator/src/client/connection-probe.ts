@@ -9,6 +9,9 @@
 import { status as GrpcStatus, connectivityState, type Client, type ServiceError } from '@grpc/grpc-js';
 import { CoordinatorError } from '../errors';
 
+/** How often a call waiting for its channel checks why the channel is not connected. */
+export const CONNECTION_CHECK_MS = 1_000;
+
 /** An unregistered method: a server that is reachable answers UNIMPLEMENTED, harmlessly. */
 const PROBE_PATH = '/loom.v1.ConnectionProbe/Probe';
 const PROBE_TIMEOUT_MS = 2_000;
@@ -36,9 +39,21 @@ export function whyNotConnected(client: Client): Promise<string | null> {
   });
 }
 
-/** grpc-js ends the text with ". Resolution note: " even when there is no note. */
+/**
+ * grpc-js's text without its noise: an empty ". Resolution note: " at the end, and the
+ * time of the attempt ("Failed to connect (2026-...Z)"), so that one reason reads the
+ * same at every check.
+ */
 function withoutEmptyNote(details: string): string {
-  return details.replace(/\.?\s*Resolution note:\s*$/, '').trim();
+  return details
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\.?\s*Resolution note:\s*$/, '')
+    .trim();
+}
+
+/** Whether a connection error is a failed TLS handshake: configuration, not a server still starting. */
+export function isHandshakeFailure(reason: string): boolean {
+  return /certificate|ssl|tls|handshake|wrong version number|alert/i.test(reason);
 }
 
 /**
@@ -46,7 +61,7 @@ function withoutEmptyNote(details: string): string {
  * ("the coordinator", "the left neighbour").
  */
 export function connectionHelp(reason: string, peer: string): string {
-  if (/certificate|ssl|tls|handshake|wrong version number|alert/i.test(reason)) {
+  if (isHandshakeFailure(reason)) {
     return `the TLS handshake with ${peer} failed: give every process the job's CA (--tls-ca) and a certificate it signed for the name or address that is dialled (--tls-cert/--tls-key); a coordinator without TLS needs workers without TLS, and the reverse`;
   }
   return `check that ${peer} runs and listens at this address, and that the port is reachable from this machine`;
@@ -58,4 +73,31 @@ export function connectionHelp(reason: string, peer: string): string {
  */
 export function deadlineWithReason(deadline: CoordinatorError, address: string, reason: string): CoordinatorError {
   return new CoordinatorError('RPC_FAILED', `${deadline.message}; it never connected to the coordinator at ${address}: ${reason}`, connectionHelp(reason, 'the coordinator'), deadline.grpcStatus);
+}
+
+/**
+ * Watches a call that waits for `client`'s channel: while the channel is not connected,
+ * asks why every {@link CONNECTION_CHECK_MS}. A refused or unreachable address is
+ * reported once per reason through `onWaiting` (the server may still be starting);
+ * a failed TLS handshake, which waiting cannot mend, goes to `onHandshakeFailure` at
+ * once. Returns the function that stops watching.
+ */
+export function watchConnection(client: Client, hooks: { onWaiting: (reason: string) => void; onHandshakeFailure: (reason: string) => void }): () => void {
+  let reported = '';
+  let probing = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (probing) return;
+    probing = true;
+    void whyNotConnected(client).then((reason) => {
+      probing = false;
+      if (!reason || stopped) return;
+      if (isHandshakeFailure(reason)) return hooks.onHandshakeFailure(reason);
+      if (reason !== reported) hooks.onWaiting((reported = reason));
+    });
+  }, CONNECTION_CHECK_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

@@ -6,7 +6,7 @@
 import { EventEmitter, once } from 'node:events';
 import { Client, Metadata, status as GrpcStatus, credentials as grpcCredentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { CoordinatorConfigError, CoordinatorError } from '../errors';
-import { deadlineWithReason, whyNotConnected } from './connection-probe';
+import { connectionHelp, deadlineWithReason, watchConnection, whyNotConnected } from './connection-probe';
 import { CHECKPOINT_CHUNK_BYTES, CheckpointAssembly, checkpointChunks } from '../protocol/checkpoint-transfer';
 import type { CheckpointChunk, CheckpointSaved, ControlEvent, ControlRequest, HeartbeatResponse, JoinRequest, JoinResponse, LeaveResponse, LoadCheckpointRequest, MetricsReport } from '../protocol/messages';
 import { loadProtocol } from '../protocol/load-protocol';
@@ -93,7 +93,12 @@ export class CoordinatorClient {
   private unary<Res>(name: string, request: object, timeoutMs: number, waitForReady = false): Promise<Res> {
     const method = this.method(name);
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
+      let stopWatching = (): void => undefined;
+      const settle = (fn: () => void): void => {
+        stopWatching();
+        fn();
+      };
+      const call = this.client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
         method.responseDeserialize as (b: Buffer) => Res,
@@ -101,13 +106,24 @@ export class CoordinatorClient {
         this.metadata(waitForReady),
         { deadline: Date.now() + timeoutMs },
         (error: ServiceError | null, response?: Res) => {
-          if (!error) return resolve(response as Res);
+          if (!error) return settle(() => resolve(response as Res));
           const typed = fromServiceError(error, `Coordinator.${name}`);
-          if (!waitForReady || error.code !== GrpcStatus.DEADLINE_EXCEEDED) return reject(typed);
+          if (!waitForReady || error.code !== GrpcStatus.DEADLINE_EXCEEDED) return settle(() => reject(typed));
           // The channel may never have connected (a failed TLS handshake): say why.
-          void whyNotConnected(this.client).then((reason) => reject(reason ? deadlineWithReason(typed, this.address, reason) : typed));
+          void whyNotConnected(this.client).then((reason) => settle(() => reject(reason ? deadlineWithReason(typed, this.address, reason) : typed)));
         },
       );
+      if (!waitForReady) return;
+      // Waiting for a coordinator that starts later is normal; a TLS handshake that fails
+      // will fail until the deadline (10 minutes for Join): say so now, and stop.
+      stopWatching = watchConnection(this.client, {
+        onWaiting: (reason) => trace(`waiting for the coordinator at ${this.address}: ${reason}`, 'info'),
+        onHandshakeFailure: (reason) => {
+          stopWatching();
+          reject(new CoordinatorError('RPC_FAILED', `Coordinator.${name}: UNAVAILABLE: cannot connect to the coordinator at ${this.address}: ${reason}`, connectionHelp(reason, 'the coordinator'), GrpcStatus.UNAVAILABLE));
+          call.cancel();
+        },
+      });
     });
   }
 
