@@ -143,8 +143,12 @@ async function launchAndWatch(): Promise<{ workers: { token: string | undefined;
   while (launch.child.exitCode === null && seen.size < 2) {
     for (const pid of childrenOf(launch.child.pid as number).filter((p) => !seen.has(p))) {
       try {
+        // Between fork and exec a child still has the launcher's command line and
+        // environment: look again once it runs `loom worker`.
+        const line = cmdline(pid);
+        if (!/ worker /.test(line)) continue;
         const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-        seen.set(pid, { token: env.find((e) => e.startsWith('LOOM_TOKEN='))?.slice('LOOM_TOKEN='.length), cmdline: cmdline(pid) });
+        seen.set(pid, { token: env.find((e) => e.startsWith('LOOM_TOKEN='))?.slice('LOOM_TOKEN='.length), cmdline: line });
       } catch {
         // exited between ps and the read
       }
