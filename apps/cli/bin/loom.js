@@ -1,6 +1,20 @@
 #!/usr/bin/env node
 'use strict';
 // The `loom` binary: runs the built CLI (apps/cli/dist).
+
+// An exception or promise rejection that nothing handles is a bug (in Loom or in the
+// job's code): say so and exit 1. Registered before anything loads: the wasm backend
+// installs handlers of its own that rethrow, which Node reports with exit code 7.
+function internalError(what) {
+  return (reason) => {
+    const text = reason && reason.stack ? reason.stack : String(reason);
+    process.stderr.write(`loom: internal error: ${what}: ${text}\nhelp: this is a bug in Loom or in the job's code; the run stopped here: resume it from its last checkpoint with --resume, and please report this output\n`);
+    process.exit(1);
+  };
+}
+process.on('unhandledRejection', internalError('a promise rejection was not handled'));
+process.on('uncaughtException', internalError('an exception was not caught'));
+
 const { main } = require('../dist/main.js');
 
 main(process.argv.slice(2)).then(
