@@ -13,7 +13,13 @@ function internalError(what) {
   };
 }
 process.on('unhandledRejection', internalError('a promise rejection was not handled'));
-process.on('uncaughtException', internalError('an exception was not caught'));
+const uncaught = internalError('an exception was not caught');
+process.on('uncaughtException', (error) => {
+  // The wasm runtime's exit() travels as an ExitStatus it throws on purpose, with
+  // process.exitCode already set: let it end the process as that runtime would.
+  if (error && error.name === 'ExitStatus') return;
+  uncaught(error);
+});
 
 const { main } = require('../dist/main.js');
 
