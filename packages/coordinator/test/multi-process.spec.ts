@@ -12,7 +12,7 @@ const WORKERS = 3;
 const LENGTH = 1_000_003;
 
 function runWorker(coordinator: string, id: string): Promise<Record<string, number | string>> {
-  const args = ['-r', path.join(__dirname, '../../../tools/testing/swc-register.js'), path.join(__dirname, 'fixtures/ring-worker.ts'), coordinator, id, String(LENGTH)];
+  const args = ['-r', path.join(__dirname, 'fixtures/swc-register.js'), path.join(__dirname, 'fixtures/ring-worker.ts'), coordinator, id, String(LENGTH)];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { timeout: 60_000, env: { ...process.env, LOOM_LOG: 'silent' } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`worker ${id} failed: ${error.message}\n${stderr}`));

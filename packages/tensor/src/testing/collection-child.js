@@ -2,11 +2,11 @@
 // moved to the backend outside every scope, collects garbage until its backend value is
 // released (or ~3 s pass), and prints what happened as JSON. A process of its own, so
 // that nothing else (other test files, the test runner) holds or delays anything.
-// Loom's TypeScript sources are transpiled on load (tools/testing/swc-register.js).
+// Loom's TypeScript sources are transpiled on load (testing/swc-register.js), as jest does.
 'use strict';
 const path = require('node:path');
 
-require('../../../../tools/testing/swc-register');
+require('./swc-register');
 
 const loom = require(path.join(__dirname, '../index.ts'));
 

@@ -2,11 +2,11 @@
 // LOOM_WASM_THREADS, runs the kernels XNNPACK spreads over threads (matmul, conv2d) and
 // a reduction, prints the results as JSON and returns without closing anything: the
 // process has to exit by itself. Loom's TypeScript sources are transpiled on load
-// (tools/testing/swc-register.js), as the jest preset does.
+// (testing/swc-register.js), as the jest preset does.
 'use strict';
 const path = require('node:path');
 
-require('../../../../../tools/testing/swc-register');
+require('../../testing/swc-register');
 
 const loom = require(path.join(__dirname, '../../index.ts'));
 
